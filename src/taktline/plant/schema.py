@@ -144,6 +144,9 @@ class Setup(_Model):
 
     on: Literal["colour", "variant", "model", "part"]
     time: Dist
+    max_batch: int | None = Field(default=None, ge=1)
+    """After this many consecutive items of one family the setup runs anyway (paint guns
+    are cleaned); also the paint batch limit that order sequencing must respect."""
 
 
 class Failure(_Model):

@@ -99,6 +99,8 @@ class Model:
             st.setup_attr = spec.setup.on if spec.setup.on != "colour" else "colour"
             st.setup_time = self.streams.sampler(f"{spec.id}/setup", spec.setup.time)
             st.rec_setup = self._setup_recorder(spec.setup.on, idx)
+            if spec.setup.max_batch is not None:
+                st.max_batch = spec.setup.max_batch
         if spec.option is not None:
             o = spec.option
             st.option = OptionCheck(self.options.index(o.option), o.max, o.window, o.slowdown)

@@ -81,6 +81,8 @@ class Station:
         self.setup_attr: str | None = None
         self.setup_time: Sampler | None = None
         self.family = -1
+        self.batch = 0  # items of the current family in a row
+        self.max_batch = 1 << 62
         self.option: OptionCheck | None = None
         self.fpy = 1.0
         self.quality: Sampler | None = None
@@ -237,9 +239,11 @@ class Station:
         server.token += 1
         if self.setup_time is not None:
             fam = getattr(item, self.setup_attr)  # type: ignore[arg-type]
-            if fam != self.family:
+            self.batch += 1
+            if fam != self.family or self.batch > self.max_batch:
                 first = self.family < 0
                 prev, self.family = self.family, fam
+                self.batch = 1
                 if not first:
                     dur = self.setup_time()
                     if dur > 0.0:

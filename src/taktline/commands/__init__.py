@@ -1,0 +1,1 @@
+"""Sub-commands of the ``taktline`` CLI, each a thin Typer app over the public API."""
