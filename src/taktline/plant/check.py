@@ -85,7 +85,9 @@ def _station_refs(plant: Plant) -> Iterator[Problem]:
         if st.option is not None and st.option.option not in options:
             yield Problem((*base, "option", "option"), f"unknown option {st.option.option!r}")
         if st.quality and st.quality.reject_to and st.quality.reject_to not in buffers:
-            yield Problem((*base, "quality", "reject_to"), f"unknown buffer {st.quality.reject_to!r}")
+            yield Problem(
+                (*base, "quality", "reject_to"), f"unknown buffer {st.quality.reject_to!r}"
+            )
         if not st.inputs and st.produces is None and st.route != "by_part":
             yield Problem((*base, "produces"), "a station without inputs must say what it produces")
         if len({i.buffer for i in st.inputs}) != len(st.inputs):
@@ -150,7 +152,9 @@ def _connected(nodes: list, edges: list, base: Path) -> Iterator[Problem]:  # ty
                 todo.append(nxt)
     missing = sorted(set(adj) - seen)
     if missing:
-        yield Problem((*base, "network", "edges"), f"network is not connected: {missing[:5]} unreachable")
+        yield Problem(
+            (*base, "network", "edges"), f"network is not connected: {missing[:5]} unreachable"
+        )
 
 
 def _calendar_refs(plant: Plant) -> Iterator[Problem]:
@@ -159,15 +163,20 @@ def _calendar_refs(plant: Plant) -> Iterator[Problem]:
     for i, win in enumerate(plant.calendar.maintenance):
         for j, sid in enumerate(win.stations or []):
             if sid not in stations:
-                yield Problem(("calendar", "maintenance", i, "stations", j), f"unknown station {sid!r}")
+                yield Problem(
+                    ("calendar", "maintenance", i, "stations", j), f"unknown station {sid!r}"
+                )
         for j, shop in enumerate(win.shops or []):
             if shop not in shops:
                 yield Problem(("calendar", "maintenance", i, "shops", j), f"unknown shop {shop!r}")
 
 
 def _products(plant: Plant) -> Iterator[Problem]:
-    groups = (("variants", plant.products.variants), ("colours", plant.products.colours),
-              ("options", plant.products.options))
+    groups = (
+        ("variants", plant.products.variants),
+        ("colours", plant.products.colours),
+        ("options", plant.products.options),
+    )
     for name, items in groups:
         ids = [x.id for x in items]
         for i, ident in enumerate(ids):
@@ -197,11 +206,16 @@ def _buffer_use(plant: Plant) -> Iterator[Problem]:
     for i, buf in enumerate(plant.buffers):
         kinds = consumers.get(buf.id, set())
         if not kinds:
-            yield Problem(("buffers", i, "id"), f"buffer {buf.id!r} has no consumer (station input, sink or AGV move)")
+            yield Problem(
+                ("buffers", i, "id"),
+                f"buffer {buf.id!r} has no consumer (station input, sink or AGV move)",
+            )
         elif len(kinds) > 1:
             yield Problem(
                 ("buffers", i, "id"),
                 f"buffer {buf.id!r} is emptied by {' and '.join(sorted(kinds))}s; use one kind",
             )
         if not producers.get(buf.id) and not buf.initial:
-            yield Problem(("buffers", i, "id"), f"buffer {buf.id!r} has no producer and no initial stock")
+            yield Problem(
+                ("buffers", i, "id"), f"buffer {buf.id!r} has no producer and no initial stock"
+            )

@@ -68,6 +68,8 @@ def parse_plant(text: str, filename: str = "<plant>") -> Plant:
         raise PlantError(str(exc), file=filename, line=exc.line) from exc
     if not isinstance(doc.data, dict):
         raise PlantError("the plant file must be a mapping of fields", file=filename, line=1)
+    # top-level keys starting with "x-" hold YAML anchors (shared failure profiles ...)
+    doc.data = {k: v for k, v in doc.data.items() if not str(k).startswith("x-")}
     try:
         plant = Plant.model_validate(doc.data)
     except ValidationError as exc:
@@ -103,10 +105,9 @@ def _clean_path(loc: tuple[Any, ...], data: Any, keep_last: bool) -> Path:
     out: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
         elif keep_last and i == len(loc) - 1 and isinstance(part, str):

@@ -46,12 +46,17 @@ def parse_sequence(text: str, plant: Plant, filename: str = "<sequence>") -> lis
     """Parse sequence CSV text against ``plant``'s catalogue."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or not any(c.strip() for c in rows[0]):
-        raise SequenceError("empty file: expected the header order_id,variant,colour,options",
-                            file=filename, line=1)
+        raise SequenceError(
+            "empty file: expected the header order_id,variant,colour,options", file=filename, line=1
+        )
     header = tuple(c.strip() for c in rows[0])
     if header[: len(COLUMNS)] != COLUMNS or len(header) > len(COLUMNS):
-        raise SequenceError(f"header must be {','.join(COLUMNS)} (got {','.join(header)})",
-                            file=filename, line=1, field="header")
+        raise SequenceError(
+            f"header must be {','.join(COLUMNS)} (got {','.join(header)})",
+            file=filename,
+            line=1,
+            field="header",
+        )
     variants = {v.id for v in plant.products.variants}
     colours = {c.id for c in plant.products.colours}
     options = {o.id for o in plant.products.options}

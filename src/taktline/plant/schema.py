@@ -27,6 +27,7 @@ from taktline.plant.fleet import Fleet
 from taktline.plant.units import Seconds
 
 __all__ = [
+    "ROBOT_TYPES",
     "Buffer",
     "Calendar",
     "Colour",
@@ -42,7 +43,6 @@ __all__ = [
     "Products",
     "Quality",
     "Robot",
-    "ROBOT_TYPES",
     "Setup",
     "Shop",
     "Sink",
@@ -280,9 +280,7 @@ class Buffer(_Model):
     @model_validator(mode="after")
     def _initial_fits(self) -> Buffer:
         if self.capacity is not None and self.initial > self.capacity:
-            raise ValueError(
-                f"initial must be <= capacity (got {self.initial} > {self.capacity})"
-            )
+            raise ValueError(f"initial must be <= capacity (got {self.initial} > {self.capacity})")
         return self
 
 
