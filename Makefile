@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(DEVSTAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[dev,solver]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
 run: $(STAMP)
