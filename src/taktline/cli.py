@@ -231,7 +231,7 @@ def plant_check(plant: Annotated[str, typer.Argument(help="Plant YAML file.")]) 
         p = load_plant(plant)
     except InputError as exc:
         for problem in exc.problems or [exc]:
-            err.print(str(problem), markup=False, highlight=False)
+            print(problem, file=sys.stderr)
         raise typer.Exit(2) from None
     out.print(f"{plant}: valid ({len(p.stations)} stations, {p.robot_count} robots)")
 
@@ -251,12 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning input errors into one line and exit code 2."""
     _mount_subcommands()
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except (InputError, InfeasibleError) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except TaktlineError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return 2
         raise
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":

@@ -24,16 +24,20 @@ class Problem:
 
 
 def check_plant(plant: Plant) -> list[Problem]:
-    """Every cross-reference problem of a validated plant (empty when it is sound)."""
-    return [
+    """Every cross-reference problem of a validated plant (empty when it is sound).
+
+    References are checked first; the routing rules (every buffer filled and emptied)
+    only when every reference resolves, so a misspelt id is reported as itself and not
+    as its consequences."""
+    problems = [
         *_unique_ids(plant),
         *_station_refs(plant),
         *_source_sink_refs(plant),
         *_fleet_refs(plant),
         *_calendar_refs(plant),
         *_products(plant),
-        *_buffer_use(plant),
     ]
+    return problems or list(_buffer_use(plant))
 
 
 def _unique_ids(plant: Plant) -> Iterator[Problem]:

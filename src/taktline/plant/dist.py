@@ -190,20 +190,16 @@ class Erlang(_Dist):
 
 
 class Geometric(_Dist):
-    """Whole steps: ``step`` times a geometric count on {1, 2, ...} with success ``p``.
-
-    With ``offset: -1`` the count starts at 0 (failures of Gershwin's slotted model,
-    where a machine may fail at the start of its very next slot).
-    """
+    """Whole steps: ``step`` times a geometric count on {1, 2, ...} with success ``p``
+    (failures and repairs of Gershwin's slotted line: a slot fails with probability p)."""
 
     dist: Literal["geometric"]
     p: float = Field(gt=0, le=1)
     step: Seconds = Field(gt=0)
-    offset: Literal[0, -1] = 0
 
     @property
     def mean_value(self) -> float:
-        return self.step * (1.0 / self.p + self.offset)
+        return self.step / self.p
 
 
 class Empirical(_Dist):

@@ -77,14 +77,20 @@ def parse_plant(text: str, filename: str = "<plant>") -> Plant:
         _raise(problems, doc, filename, exc)
     problems = check_plant(plant)
     if problems:
-        _raise(problems, doc, filename, None)
+        _raise(problems, doc, filename, None, keep_order=True)
     return plant
 
 
 def _raise(
-    problems: list[Problem], doc: YamlDocument, filename: str, cause: Exception | None
+    problems: list[Problem],
+    doc: YamlDocument,
+    filename: str,
+    cause: Exception | None,
+    keep_order: bool = False,
 ) -> None:
-    ordered = sorted(problems, key=lambda p: (doc.line_of(p.path) or 0, format_path(p.path)))
+    ordered = problems if keep_order else sorted(
+        problems, key=lambda p: (doc.line_of(p.path) or 0, format_path(p.path))
+    )
     first = ordered[0]
     err = PlantError(
         first.rule,

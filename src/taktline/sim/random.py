@@ -127,6 +127,6 @@ def make_sampler(dist: AnyDist, gen: np.random.Generator) -> Sampler:
     if isinstance(dist, Erlang):
         return Sampler(lambda n: gen.gamma(dist.k, dist.mean / dist.k, n))
     if isinstance(dist, Geometric):
-        return Sampler(lambda n: (gen.geometric(dist.p, n) + dist.offset) * dist.step)
+        return Sampler(lambda n: gen.geometric(dist.p, n) * dist.step)
     values = np.asarray(dist.values, dtype=float)
     return Sampler(lambda n: values[gen.integers(0, len(values), n)])
