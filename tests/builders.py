@@ -88,3 +88,20 @@ def states(r: Run, station: int) -> list[tuple[float, int]]:
 def table(r: Run, kind: str) -> dict[str, list[Any]]:
     t = r.records.table(kind)
     return {name: t.column(name).tolist() for name in t.names}
+
+
+def digest(r: Run) -> str:
+    """A hash of every record of a run (equal digests: identical records, bit for bit)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    log = r.records
+    for i in range(len(log.stations)):
+        for t in (log.states[i], log.ops[i]):
+            for name in t.names:
+                h.update(t.column(name).tobytes())
+    for kind in sorted(log.tables):
+        for name in log.tables[kind].names:
+            h.update(log.tables[kind].column(name).tobytes())
+    h.update("\n".join(log.orders).encode())
+    return h.hexdigest()
