@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from taktline.errors import PlantError
+from taktline.errors import InputError, PlantError
 from taktline.plant.check import Problem, check_plant
 from taktline.plant.schema import Plant
 from taktline.plant.yamlpos import (
@@ -19,7 +19,14 @@ from taktline.plant.yamlpos import (
     parse_yaml,
 )
 
-__all__ = ["bundled_plants", "load_plant", "parse_plant", "plant_path"]
+__all__ = [
+    "bundled_plants",
+    "load_plant",
+    "parse_plant",
+    "plant_path",
+    "raise_problems",
+    "validation_problems",
+]
 
 
 def bundled_plants() -> list[str]:
@@ -73,26 +80,32 @@ def parse_plant(text: str, filename: str = "<plant>") -> Plant:
     try:
         plant = Plant.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [_problem(err, doc) for err in exc.errors()]
-        _raise(problems, doc, filename, exc)
+        raise_problems(validation_problems(exc, doc), doc, filename, exc)
     problems = check_plant(plant)
     if problems:
-        _raise(problems, doc, filename, None, keep_order=True)
+        raise_problems(problems, doc, filename, None, keep_order=True)
     return plant
 
 
-def _raise(
+def validation_problems(exc: ValidationError, doc: YamlDocument) -> list[Problem]:
+    """Translate pydantic's errors into problems at paths of the YAML document."""
+    return [_problem(err, doc) for err in exc.errors()]
+
+
+def raise_problems(
     problems: list[Problem],
     doc: YamlDocument,
     filename: str,
     cause: Exception | None,
     keep_order: bool = False,
-) -> None:
+    error: type[InputError] = PlantError,
+) -> NoReturn:
+    """Raise ``error`` for the first problem (by line unless ``keep_order``), listing all."""
     ordered = problems if keep_order else sorted(
         problems, key=lambda p: (doc.line_of(p.path) or 0, format_path(p.path))
     )
     first = ordered[0]
-    err = PlantError(
+    err = error(
         first.rule,
         file=filename,
         line=doc.line_of(first.path),
@@ -100,7 +113,7 @@ def _raise(
         more=len(ordered) - 1,
     )
     err.problems = [
-        PlantError(p.rule, file=filename, line=doc.line_of(p.path), field=format_path(p.path))
+        error(p.rule, file=filename, line=doc.line_of(p.path), field=format_path(p.path))
         for p in ordered
     ]
     raise err from cause
