@@ -14,10 +14,10 @@ are fractions of the window; a station's sole and shifting shares together rank 
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from taktline.analysis.states import Window
@@ -50,26 +50,73 @@ def bottleneck_periods(
     n = len(starts)
     if n == 0:
         return []
-    dur = ends - starts
-    order = np.lexsort((owner, starts))
+    # rank 0 = the period that wins any comparison: longest, then lowest station, earliest
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((starts, owner, -(ends - starts)))] = np.arange(n)
+    by_start = np.argsort(starts, kind="stable")
     events = np.unique(np.concatenate((starts, ends)))
-    heap: list[tuple[float, int, float, int]] = []
-    chain: list[int] = []
+    chain = _sweep(starts, ends, rank, by_start, events)
+    return [int(p) for p in chain]
+
+
+@njit(cache=True)
+def _sweep(
+    starts: NDArray[np.float64],
+    ends: NDArray[np.float64],
+    rank: NDArray[np.int64],
+    by_start: NDArray[np.int64],
+    events: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    n = len(starts)
+    period_of_rank = np.empty(n, dtype=np.int64)
+    period_of_rank[rank] = np.arange(n)
+    heap = np.empty(n, dtype=np.int64)  # binary min-heap of ranks
+    size = 0
+    chain = np.empty(2 * n + 1, dtype=np.int64)
+    length = 0
     nxt = 0
-    st_list, en_list, du_list, ow_list = (a.tolist() for a in (starts, ends, dur, owner))
-    order_list = order.tolist()
-    for t in events.tolist():
-        while nxt < n and st_list[order_list[nxt]] <= t:
-            p = order_list[nxt]
-            heapq.heappush(heap, (-du_list[p], ow_list[p], st_list[p], p))
+    for t in events:
+        while nxt < n and starts[by_start[nxt]] <= t:
+            size = _push(heap, size, rank[by_start[nxt]])
             nxt += 1
-        while heap and en_list[heap[0][3]] <= t:
-            heapq.heappop(heap)
-        if heap:
-            p = heap[0][3]
-            if not chain or chain[-1] != p:
-                chain.append(p)
-    return chain
+        while size > 0 and ends[period_of_rank[heap[0]]] <= t:
+            size = _pop(heap, size)
+        if size > 0:
+            p = period_of_rank[heap[0]]
+            if length == 0 or chain[length - 1] != p:
+                chain[length] = p
+                length += 1
+    return chain[:length]
+
+
+@njit(cache=True)
+def _push(heap: NDArray[np.int64], size: int, value: int) -> int:
+    i = size
+    heap[i] = value
+    while i > 0:
+        parent = (i - 1) // 2
+        if heap[parent] <= heap[i]:
+            break
+        heap[parent], heap[i] = heap[i], heap[parent]
+        i = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(heap: NDArray[np.int64], size: int) -> int:
+    size -= 1
+    heap[0] = heap[size]
+    i = 0
+    while True:
+        left, smallest = 2 * i + 1, i
+        if left < size and heap[left] < heap[smallest]:
+            smallest = left
+        if left + 1 < size and heap[left + 1] < heap[smallest]:
+            smallest = left + 1
+        if smallest == i:
+            return size
+        heap[i], heap[smallest] = heap[smallest], heap[i]
+        i = smallest
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> tuple[float, float]:
