@@ -10,6 +10,7 @@ Every result is re-scored by the exact evaluator; a disagreement raises
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 from taktline.errors import InfeasibleError, SequenceError, TaktlineError
 from taktline.plan.sequencing.evaluate import Score, check_order, evaluate
 from taktline.plan.sequencing.greedy import greedy_order
-from taktline.plan.sequencing.problem import SequenceProblem, check_batch_feasible
+from taktline.plan.sequencing.problem import Objective, SequenceProblem, check_batch_feasible
 from taktline.plan.sequencing.search import MOVE_NAMES, S_BEST, S_ITER, S_MOVE, search
 from taktline.plan.sequencing.state import State, build_state
 
@@ -31,6 +32,7 @@ __all__ = [
     "EvaluationMismatch",
     "Improvement",
     "SequenceResult",
+    "compile_solver",
     "greedy_sequence",
     "solve_sequence",
     "trivial_lower_bound",
@@ -128,6 +130,22 @@ def greedy_sequence(problem: SequenceProblem) -> NDArray[np.int64]:
     return st.seq[problem.m:].astype(np.int64)
 
 
+@functools.cache
+def compile_solver() -> None:
+    """Compile (or load from numba's cache) the search kernels on a tiny problem, so that
+    a run's time limit is spent searching. Runs once per process."""
+    tiny = SequenceProblem(
+        name="warm-up", colours=np.array([0, 1, 0, 1]), options=np.array([[1], [0], [1], [0]]),
+        ratio_max=np.array([1]), ratio_window=np.array([2]), high_priority=np.array([True]),
+        objectives=(Objective.HPRC, Objective.PCC), batch_limit=2,
+        prefix_colours=np.array([0]), prefix_options=np.array([[1]]),
+    )
+    st = build_state(tiny, seed=0)
+    _start(tiny, st, None)
+    search(st.opt, st.col, st.cls, st.con, st.rem, st.par, st.seq, st.cnt, st.cost,
+           st.best, st.bcost, st.rng, st.tmp, st.stats, 100)
+
+
 def _start(problem: SequenceProblem, st: State, initial: Sequence[int] | None) -> Score:
     order = greedy_sequence(problem) if initial is None else check_order(problem, initial)
     score = evaluate(problem, order)
@@ -172,6 +190,7 @@ def solve_sequence(
     """
     if time_limit_s is None and iteration_limit is None:
         raise ValueError("give a time limit, an iteration limit or both")
+    compile_solver()
     t0 = time.perf_counter()
     check_batch_feasible(problem)
     st = build_state(problem, seed=seed)
