@@ -222,10 +222,6 @@ def _kpi_known(kpi: str, plant: Plant) -> bool:
 def _cross_checks(spec: ScenarioFile, plant: Plant, steps: dict[str, Steps]) -> list[Problem]:
     out: list[Problem] = []
     design = spec.design
-    for name, factor in spec.factors.items():
-        if not isinstance(design, ListDesign | LhsDesign) and factor.values is None:
-            out.append(Problem(("factors", name), "a full factorial design needs values "
-                                                  "(a list of levels) for every factor"))
     if isinstance(design, ListDesign):
         seen: set[str] = set()
         for i, point in enumerate(design.scenarios):
@@ -265,7 +261,7 @@ def _points(exp: Experiment) -> list[tuple[str, dict[str, Any], dict[str, Path]]
     if isinstance(design, LhsDesign):
         return _lhs_points(factors, design)
     names = list(factors)
-    combos = itertools.product(*(enumerate(factors[f].values or []) for f in names))
+    combos = itertools.product(*(enumerate(_factorial_levels(factors[f])) for f in names))
     out = []
     for combo in combos:
         values = {f: v for f, (_, v) in zip(names, combo, strict=True)}
@@ -274,6 +270,16 @@ def _points(exp: Experiment) -> list[tuple[str, dict[str, Any], dict[str, Path]]
         }
         out.append((_name(values), values, where))
     return out
+
+
+def _factorial_levels(factor: Factor) -> list[Any]:
+    """A factor's levels in a full factorial: its values, or the two ends of its range
+    (a 2^k design)."""
+    if factor.values is not None:
+        return list(factor.values)
+    assert factor.low is not None and factor.high is not None
+    ends = [factor.low, factor.high]
+    return [int(v) for v in ends] if factor.integer else ends
 
 
 def _name(values: Mapping[str, Any]) -> str:

@@ -23,7 +23,16 @@ from taktline.experiment.spec import Mser5
 from taktline.experiment.store import RunStore
 from taktline.experiment.tasks import Task, make_task
 
-__all__ = ["Counter", "Progress", "detect_warmup", "execute", "run_experiment", "scenario_tasks"]
+__all__ = [
+    "Counter",
+    "Progress",
+    "detect_warmup",
+    "execute",
+    "find_warmup",
+    "pilot_count",
+    "run_experiment",
+    "scenario_tasks",
+]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each replication (stored ones count too)."""
@@ -47,21 +56,27 @@ class Counter:
 
 
 def execute(
-    tasks: Sequence[Task], backend: Backend, store: RunStore | None, counter: Counter
+    tasks: Sequence[Task],
+    backend: Backend,
+    store: RunStore | None,
+    counter: Counter,
+    cache: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Summaries of ``tasks`` in their order: stored ones read back, the rest run."""
-    found: dict[str, dict[str, Any]] = {}
-    todo: list[Task] = []
+    """Summaries of ``tasks`` in their order: stored (or cached) ones read back, the
+    rest run on ``backend`` and stored as each one finishes."""
+    found: dict[str, dict[str, Any]] = cache if cache is not None else {}
+    pending: dict[str, Task] = {}
     for task in tasks:
-        if task.key in found or any(t.key == task.key for t in todo):
+        if task.key in found or task.key in pending:
             continue
         stored = store.get(task.key) if store is not None else None
         if stored is not None:
             found[task.key] = stored
-            counter.tick(reused=True)
         else:
-            todo.append(task)
-    for summary in backend.map(todo):
+            pending[task.key] = task
+    for _ in range(len(tasks) - len(pending)):
+        counter.tick(reused=True)
+    for summary in backend.map(list(pending.values())):
         if store is not None:
             store.put(summary)
         found[summary["key"]] = summary
@@ -76,17 +91,19 @@ def scenario_tasks(
     exp: Experiment,
     scenarios: Iterable[Scenario],
     warmup_s: float,
-    replications: Iterable[int] | None = None,
-    seed_offset: int = 0,
+    seeds: Sequence[int] | None = None,
 ) -> list[Task]:
-    """One task per scenario x replication; replication k uses the same seed everywhere."""
+    """One task per scenario x replication; replication k uses the same seed everywhere
+    (the scenario file's seeds, or ``seeds``)."""
     spec = exp.spec
-    reps = list(replications or range(1, spec.replications + 1))
+    chosen = list(seeds) if seeds is not None else [
+        spec.seed_of(k) for k in range(1, spec.replications + 1)
+    ]
     return [
-        make_task(s.name, k, spec.seed_of(k) + seed_offset, s.plant,
-                  warmup_s + spec.run.length, warmup_s, spec.run.step)
+        make_task(s.name, k, seed, s.plant, warmup_s + spec.run.length, warmup_s,
+                  spec.run.step)
         for s in scenarios
-        for k in reps
+        for k, seed in enumerate(chosen, start=1)
     ]
 
 
@@ -118,7 +135,18 @@ def detect_warmup(exp: Experiment, pilots: list[dict[str, Any]], m: Mser5) -> Wa
     return WarmupInfo(cut.observations * step, "mser5", cut, tuple(series.tolist()), m.series)
 
 
-def _pilot_count(exp: Experiment) -> int:
+def find_warmup(
+    exp: Experiment, backend: Backend, store: RunStore | None, counter: Counter
+) -> WarmupInfo:
+    """The fixed warm-up of the scenario file, or MSER-5 on pilot runs of the base."""
+    w = exp.spec.run.warmup
+    if not isinstance(w, Mser5):
+        return WarmupInfo(float(w), "fixed")
+    return detect_warmup(exp, execute(_pilot_tasks(exp, w), backend, store, counter), w)
+
+
+def pilot_count(exp: Experiment) -> int:
+    """How many pilot runs the warm-up detection needs (0 for a fixed warm-up)."""
     w = exp.spec.run.warmup
     return w.pilot_replications if isinstance(w, Mser5) else 0
 
@@ -143,14 +171,9 @@ def run_experiment(
     start = time.perf_counter()
     store = RunStore(out) if out is not None else None
     n_main = len(exp.scenarios) * exp.spec.replications
-    counter = Counter(_pilot_count(exp) + n_main, progress)
+    counter = Counter(pilot_count(exp) + n_main, progress)
     with open_backend(workers, dask) as backend:
-        w = exp.spec.run.warmup
-        if isinstance(w, Mser5):
-            pilots = execute(_pilot_tasks(exp, w), backend, store, counter)
-            warm = detect_warmup(exp, pilots, w)
-        else:
-            warm = WarmupInfo(float(w), "fixed")
+        warm = find_warmup(exp, backend, store, counter)
         runs = execute(scenario_tasks(exp, exp.scenarios, warm.seconds), backend, store, counter)
         name = backend.name
     result = ExperimentResult(
