@@ -237,14 +237,16 @@ def plant_check(plant: Annotated[str, typer.Argument(help="Plant YAML file.")]) 
 
 
 def _mount_subcommands() -> None:
-    import importlib
-    import importlib.util
+    """Mount the sub-apps: ``taktline sequence ...`` as a group; the experiment app's
+    commands (experiment, optimize, capacity) at the top level."""
+    from taktline.commands import experiment, sequence
 
-    for name in ("sequence",):
-        if importlib.util.find_spec(f"taktline.commands.{name}") is not None:
-            module = importlib.import_module(f"taktline.commands.{name}")
-            if not any(g.name == name for g in app.registered_groups):
-                app.add_typer(module.app, name=name)
+    if not any(g.name == "sequence" for g in app.registered_groups):
+        app.add_typer(sequence.app, name="sequence")
+    names = {c.name for c in app.registered_commands}
+    for cmd in experiment.app.registered_commands:
+        if cmd.name not in names:
+            app.registered_commands.append(cmd)
 
 
 def main(argv: list[str] | None = None) -> int:
