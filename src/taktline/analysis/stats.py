@@ -18,9 +18,9 @@ Sources, one per formula:
   reduction in simulation output", *Simulation* 69(6), 1997, 323-334, and White,
   Cobb & Spratt, "A comparison of five steady-state truncation heuristics",
   Proc. 2000 WSC: batch the output into means of 5, truncate the d batches that
-  minimise MSER(d) = sum_{j>d} (Z_j - mean_{j>d} Z)^2 / (k - d)^2; a minimum in the
-  second half of the series means the run is too short (Franklin & White 2008,
-  "Stationarity tests and MSER-5", Proc. WSC).
+  minimise MSER(d) = sum_{j>d} (Z_j - mean_{j>d} Z)^2 / (k - d)^2, searched over the
+  first half of the series; a minimum in the second half is unreliable: the run is too
+  short (Franklin & White 2008, "Stationarity tests and MSER-5", Proc. WSC).
 """
 
 from __future__ import annotations
@@ -191,8 +191,11 @@ def mser(series: Sequence[float] | NDArray[np.float64], batch_size: int = 5) -> 
 
     Batch means Z_1..Z_k of ``batch_size`` consecutive observations (a trailing partial
     batch is dropped); for d = 0..k-2, MSER(d) = sum_{j=d+1..k} (Z_j - Zbar_d)^2 /
-    (k - d)^2 with Zbar_d the mean of Z_{d+1..k}. The truncation is the d with the
-    least MSER(d) (the first one on ties); ``reliable`` is False when it lies past k/2.
+    (k - d)^2 with Zbar_d the mean of Z_{d+1..k}. MSER(d) becomes unstable when few
+    batches remain (a minimum in the second half is unreliable: Franklin & White 2008),
+    so the truncation is the d <= k/2 with the least MSER(d) (the first one on ties);
+    ``reliable`` is False when that is the boundary k/2 itself: the transient may last
+    longer than half the run.
     """
     x = np.asarray(series, dtype=float)
     k = len(x) // batch_size
@@ -205,5 +208,6 @@ def mser(series: Sequence[float] | NDArray[np.float64], batch_size: int = 5) -> 
     for d in range(k - 1):
         tail = z[d:]
         stat.append(float(((tail - tail.mean()) ** 2).sum() / (k - d) ** 2))
-    best = int(np.argmin(stat))
-    return Truncation(best, batch_size, tuple(stat), best <= k / 2)
+    half = min(k // 2, k - 2)
+    best = int(np.argmin(stat[: half + 1]))
+    return Truncation(best, batch_size, tuple(stat), best < half or half == 0)

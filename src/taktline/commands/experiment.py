@@ -28,7 +28,7 @@ from taktline.experiment.capacity import (
     load_capacity_file,
     plan_capacity,
 )
-from taktline.experiment.design import load_scenario
+from taktline.experiment.design import kpi_known, load_scenario
 from taktline.experiment.optimize import OptimizationResult, optimize
 from taktline.experiment.results import ExperimentResult
 from taktline.experiment.runner import run_experiment
@@ -154,18 +154,12 @@ def optimize_cmd(
 ) -> None:
     """Search the factors with Optuna; confirm the best with fresh seeds."""
     exp = load_scenario(scenario)
-    if objective is not None and objective not in _known_kpis():
+    if objective is not None and not kpi_known(objective, exp.base_plant):
         raise exp.error(("objective", "kpi"), f"unknown KPI {objective!r} (from --objective)")
     with progress_bar(f"optimize {exp.name}") as progress:
         result = optimize(exp, objective=objective, budget=budget, workers=workers, dask=dask,
                           out=out_dir, progress=progress)
     print_optimization(result)
-
-
-def _known_kpis() -> set[str]:
-    from taktline.experiment.tasks import KPI_NAMES
-
-    return set(KPI_NAMES)
 
 
 def print_capacity(plan: CapacityPlan, figures: list[tuple[str, int, str]],

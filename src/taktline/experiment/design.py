@@ -31,7 +31,7 @@ from taktline.experiment.spec import (
     ListDesign,
     ScenarioFile,
 )
-from taktline.experiment.tasks import KPI_NAMES
+from taktline.experiment.tasks import KPI_NAMES, STATION_MEASURES
 from taktline.plant.check import Problem
 from taktline.plant.dist import Dist
 from taktline.plant.load import (
@@ -51,7 +51,7 @@ from taktline.plant.yamlpos import (
     parse_yaml,
 )
 
-__all__ = ["Experiment", "Scenario", "level_value", "load_scenario", "parse_scenario"]
+__all__ = ["Experiment", "Scenario", "kpi_known", "level_value", "load_scenario", "parse_scenario"]
 
 _DIST: TypeAdapter[Any] = TypeAdapter(Dist)
 
@@ -76,7 +76,8 @@ class Experiment:
     base_plant: Plant
     scenarios: list[Scenario]
     base: str
-    steps: dict[str, Steps]
+    steps: dict[str, list[Steps]]
+    """Where each factor is written in the plant data (one or more places)."""
     doc: YamlDocument | None = None
 
     @property
@@ -97,7 +98,7 @@ class Experiment:
     def build(self, name: str, values: Mapping[str, Any]) -> Scenario:
         """A scenario of this experiment's base plant with ``values`` set (validated)."""
         plant = apply_values(
-            self.base_dump, {self.steps[f]: v for f, v in values.items()}
+            self.base_dump, {st: v for f, v in values.items() for st in self.steps[f]}
         )
         return Scenario(name, dict(values), plant, _levels(plant, self.steps))
 
@@ -122,9 +123,10 @@ def level_value(value: Any) -> Any:
     return str(value)
 
 
-def _levels(plant: Plant, steps: Mapping[str, Steps]) -> dict[str, Any]:
+def _levels(plant: Plant, steps: Mapping[str, list[Steps]]) -> dict[str, Any]:
+    """Each factor's value in ``plant`` (at its first path)."""
     data = plant.model_dump(by_alias=True)
-    return {f: level_value(get_value(data, s)) for f, s in steps.items()}
+    return {f: level_value(get_value(data, s[0])) for f, s in steps.items()}
 
 
 def load_scenario(path: str | FsPath) -> Experiment:
@@ -200,26 +202,36 @@ def _base_plant(
 
 def _factor_steps(
     spec: ScenarioFile, dump: dict[str, Any], doc: YamlDocument, filename: str
-) -> dict[str, Steps]:
-    steps, problems = {}, []
+) -> dict[str, list[Steps]]:
+    steps: dict[str, list[Steps]] = {}
+    problems = []
     for name, factor in spec.factors.items():
-        try:
-            steps[name] = resolve_path(dump, factor.path)
-        except FactorPathError as exc:
-            problems.append(Problem(("factors", name, "path"), str(exc)))
+        paths = [factor.path] if isinstance(factor.path, str) else factor.path
+        at: Path = ("factors", name, "path")
+        for i, path in enumerate(paths):
+            try:
+                steps.setdefault(name, []).append(resolve_path(dump, path))
+            except FactorPathError as exc:
+                problems.append(Problem(at if isinstance(factor.path, str) else (*at, i),
+                                        str(exc)))
     if problems:
         _fail(problems, doc, filename)
     return steps
 
 
-def _kpi_known(kpi: str, plant: Plant) -> bool:
+def kpi_known(kpi: str, plant: Plant) -> bool:
     if kpi in KPI_NAMES:
         return True
+    if kpi.startswith("stations."):
+        station, _, measure = kpi[len("stations."):].rpartition(".")
+        return measure in STATION_MEASURES and station in {s.id for s in plant.stations}
     head, _, fleet = kpi.partition(".")
     return head in ("agv_busy_share", "agv_transport_s") and fleet in {f.id for f in plant.fleets}
 
 
-def _cross_checks(spec: ScenarioFile, plant: Plant, steps: dict[str, Steps]) -> list[Problem]:
+def _cross_checks(
+    spec: ScenarioFile, plant: Plant, steps: dict[str, list[Steps]]
+) -> list[Problem]:
     out: list[Problem] = []
     design = spec.design
     if isinstance(design, ListDesign):
@@ -237,9 +249,10 @@ def _cross_checks(spec: ScenarioFile, plant: Plant, steps: dict[str, Steps]) -> 
         out.append(Problem(("seeds",), f"give one seed per replication ({spec.replications}, "
                                        f"got {len(spec.seeds)})"))
     for i, kpi in enumerate(spec.kpis):
-        if not _kpi_known(kpi, plant):
-            out.append(Problem(("kpis", i), f"unknown KPI {kpi!r} (KPIs: {', '.join(KPI_NAMES)})"))
-    if not _kpi_known(spec.objective.kpi, plant):
+        if not kpi_known(kpi, plant):
+            out.append(Problem(("kpis", i), f"unknown KPI {kpi!r} (KPIs: {', '.join(KPI_NAMES)}, "
+                                            "stations.<id>.<state or oee>)"))
+    if not kpi_known(spec.objective.kpi, plant):
         out.append(Problem(("objective", "kpi"), f"unknown KPI {spec.objective.kpi!r}"))
     for i, c in enumerate(spec.constraints):
         for j, name in enumerate(c.sum):
@@ -323,12 +336,12 @@ def _scenarios(exp: Experiment, doc: YamlDocument, filename: str) -> list[Scenar
             scenarios.append(exp.build(name, values))
         except InvalidPlant as exc:
             culprit = next(
-                (f for f, s in exp.steps.items()
-                 if f in values and exc.field.startswith(_field_of(exp, s))),
+                (f for f, ss in exp.steps.items()
+                 if f in values and any(exc.field.startswith(format_path(s)) for s in ss)),
                 next(iter(values), None),
             )
             path = where.get(culprit, ("factors",)) if culprit else ("factors",)
-            shown = f"{exp.spec.factors[culprit].path} = {values[culprit]!r}" if culprit else name
+            shown = f"{_path_text(exp, culprit)} = {values[culprit]!r}" if culprit else name
             problems.append(Problem(path, f"{shown} makes the plant invalid: {exc}"))
     if problems:
         _fail(problems, doc, filename)
@@ -338,8 +351,9 @@ def _scenarios(exp: Experiment, doc: YamlDocument, filename: str) -> list[Scenar
     return scenarios
 
 
-def _field_of(exp: Experiment, steps: Steps) -> str:
-    return format_path(steps)
+def _path_text(exp: Experiment, factor: str) -> str:
+    path = exp.spec.factors[factor].path
+    return path if isinstance(path, str) else ", ".join(path)
 
 
 def _feasible(spec: ScenarioFile, values: Mapping[str, Any], exp: Experiment) -> bool:

@@ -39,7 +39,7 @@ from taktline.experiment.runner import (
 )
 from taktline.experiment.spec import Factor
 from taktline.experiment.store import RunStore
-from taktline.experiment.tasks import higher_is_better
+from taktline.experiment.tasks import higher_is_better, kpi_of
 
 __all__ = ["OptimizationResult", "Trial", "optimize"]
 
@@ -130,7 +130,7 @@ class _Search:
         runs = execute(tasks, self.backend, self.store, self.counter, self.cache)
         out: dict[str, list[float]] = {s.name: [] for s in scenarios}
         for r in runs:
-            out[r["scenario"]].append(float(r["kpis"][self.kpi]))
+            out[r["scenario"]].append(kpi_of(r, self.kpi))
         return out
 
     def propose(self, study: Any, optuna: Any, wanted: int, limit: int

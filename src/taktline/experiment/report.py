@@ -76,7 +76,9 @@ def factor_figure(result: ExperimentResult, factor: str, kpis: Sequence[str]) ->
                         else "none", label=label if len(groups) <= MAX_LINES else None)
         if not numeric:
             ax.set_xticks(range(len(cats)), cats, rotation=30)
-        ax.set_xlabel(f"{factor} ({result.experiment.spec.factors[factor].path})", fontsize=8)
+        path = result.experiment.spec.factors[factor].path
+        shown = path if isinstance(path, str) else f"{path[0]} ..."
+        ax.set_xlabel(f"{factor} ({shown})", fontsize=8)
         ax.set_ylabel(kpi)
         ax.grid(alpha=0.3)
     for ax in axes[len(kpis):]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from taktline.analysis.stats import Comparison, Interval, Truncation, compare_to_base, mean_ci
 from taktline.experiment.design import Experiment
-from taktline.experiment.tasks import higher_is_better
+from taktline.experiment.tasks import higher_is_better, kpi_of
 
 __all__ = ["ExperimentResult", "WarmupInfo"]
 
@@ -58,7 +58,7 @@ class ExperimentResult:
         """``kpi`` per scenario, replication by replication (in replication order)."""
         out: dict[str, list[tuple[int, float]]] = {s: [] for s in self.scenario_names}
         for r in self.runs:
-            out[r["scenario"]].append((r["replication"], float(r["kpis"][kpi])))
+            out[r["scenario"]].append((r["replication"], kpi_of(r, kpi)))
         return {s: [v for _, v in sorted(pairs)] for s, pairs in out.items()}
 
     def interval(self, scenario: str, kpi: str) -> Interval:

@@ -50,10 +50,10 @@ class _Model(BaseModel):
 
 
 class Factor(_Model):
-    """A plant field to vary: its path and its levels (``values``) or range
-    (``low``/``high``, for the Latin hypercube and for optimisation)."""
+    """A plant field to vary: its path (or several paths that take the same value) and
+    its levels (``values``) or range (``low``/``high``)."""
 
-    path: str = Field(min_length=1)
+    path: Annotated[str, Field(min_length=1)] | Annotated[list[str], Field(min_length=1)]
     values: list[Any] | None = Field(default=None, min_length=1)
     low: Seconds | None = None
     high: Seconds | None = None

@@ -24,6 +24,7 @@ __all__ = [
     "KPI_NAMES",
     "Task",
     "higher_is_better",
+    "kpi_of",
     "kpi_values",
     "make_task",
     "run_task",
@@ -58,9 +59,23 @@ Fleets add ``agv_busy_share.<fleet>`` and ``agv_transport_s.<fleet>`` (lower is 
 KPI_NAMES = tuple(HIGHER_IS_BETTER)
 
 
+STATION_MEASURES = (*SHARE_NAMES, "planned", "oee")
+"""Per-station KPIs, named ``stations.<id>.<measure>`` (e.g. ``stations.press_b.setup``)."""
+
+
 def higher_is_better(kpi: str) -> bool:
     """Whether a larger value of ``kpi`` is better (for rankings and optimisation)."""
+    if kpi.startswith("stations."):
+        return kpi.rsplit(".", 1)[-1] in ("working", "oee")
     return HIGHER_IS_BETTER.get(kpi, not kpi.startswith("agv_"))
+
+
+def kpi_of(summary: dict[str, Any], kpi: str) -> float:
+    """The value of ``kpi`` in a run's summary (plant-level or ``stations.<id>.<measure>``)."""
+    if kpi.startswith("stations.") and kpi not in summary["kpis"]:
+        station, _, measure = kpi[len("stations."):].rpartition(".")
+        return float(summary["stations"][station][measure])
+    return float(summary["kpis"][kpi])
 
 
 @dataclass(frozen=True, slots=True)
