@@ -11,6 +11,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -105,12 +106,18 @@ class DaskBackend:
         ))
 
     def map(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
-        futures = self._client.map(run_task, list(tasks), key=[f"taktline-{t.key}" for t in tasks])
+        # a fresh key per call: a task sent again must not meet the cancellation of
+        # its earlier copy (Dask keys are global on the scheduler)
+        token = uuid.uuid4().hex[:8]
+        futures = self._client.map(run_task, list(tasks),
+                                   key=[f"taktline-{t.key}-{token}" for t in tasks])
         try:
             for fut in self._completed(futures):
                 yield fut.result()
         finally:
-            self._client.cancel(futures)
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                self._client.cancel(pending)
 
     def close(self) -> None:
         self._client.close()
