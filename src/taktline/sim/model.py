@@ -5,11 +5,12 @@ random stream."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from taktline.plant.orders import Order
-from taktline.plant.schema import PartSource, Plant, Station as StationSpec, VehicleSource
+from taktline.plant.schema import PartSource, Plant, VehicleSource
+from taktline.plant.schema import Station as StationSpec
 from taktline.sim.agv import AgvFleet, MoveLink, shortest_paths
 from taktline.sim.buffer import Buffer, Item
 from taktline.sim.calendar import MaintenanceWindow
@@ -20,7 +21,7 @@ from taktline.sim.records import RecordLog
 from taktline.sim.source import PartFeed, Release, Sink
 from taktline.sim.station import OptionCheck, Station
 
-__all__ = ["Model"]
+__all__ = ["Maker", "MixMaker", "Model", "OrderMaker", "PartMaker"]
 
 
 class Model:
@@ -75,7 +76,7 @@ class Model:
         self._serial += 1
         return Item(self._serial, part)
 
-    def _vehicle_item(self, variant: int, colour: int, options: int, order: str | None) -> Item:
+    def vehicle_item(self, variant: int, colour: int, options: int, order: str | None) -> Item:
         self._serial += 1
         vid = self._vehicle
         self._vehicle += 1
@@ -127,18 +128,19 @@ class Model:
     def _cycle_samplers(self, spec: StationSpec) -> list[Sampler]:
         cycle = spec.cycle
         if not isinstance(cycle, dict):
-            one = self.streams.sampler(f"{spec.id}/cycle", cycle)  # type: ignore[arg-type]
+            one = self.streams.sampler(f"{spec.id}/cycle", cycle)
             return [one] * (len(self.variants) + 1)
         made: dict[str, Sampler] = {}
 
         def get(key: str) -> Sampler:
             if key not in made:
-                made[key] = self.streams.sampler(f"{spec.id}/cycle/{key}", cycle[key])  # type: ignore[arg-type]
+                made[key] = self.streams.sampler(f"{spec.id}/cycle/{key}", cycle[key])
             return made[key]
 
         out = []
         for v, model in zip(self.variants, self.variant_model, strict=True):
-            key = v if v in cycle else self.models[model] if self.models[model] in cycle else "default"
+            name = self.models[model]
+            key = v if v in cycle else name if name in cycle else "default"
             out.append(get(key))
         out.append(get("default" if "default" in cycle else next(iter(cycle))))
         return out
@@ -167,18 +169,16 @@ class Model:
                 make = self._vehicle_maker(src, orders if first_vehicles else None)
                 first_vehicles = False
                 interval = self._maybe(f"source/{src.id}/interval", src.interval)
-                rec = (lambda it, _r=release, _k=self.kernel: _r(
-                    _k.now, it.vehicle, it.variant, it.colour, it.options))
+
+                def rec(it: Item, _r: Any = release, _k: Kernel = self.kernel) -> None:
+                    _r(_k.now, it.vehicle, it.variant, it.colour, it.options)
+
                 self.releases.append(Release(self.kernel, buf, make, interval, rec))
             else:
                 self._part_source(src, buf)
 
     def _part_source(self, src: PartSource, buf: Buffer) -> None:
-        part = self.log.intern(src.part)
-
-        def make() -> Item:
-            return self.new_part(part)
-
+        make = PartMaker(self, self.log.intern(src.part))
         if src.call_off is not None:
             feed = PartFeed(self.kernel, buf, make,
                             self.streams.sampler(f"feed/{src.id}/lead_time", src.lead_time))
@@ -191,42 +191,22 @@ class Model:
     def _maybe(self, name: str, dist: Any) -> Sampler | None:
         return None if dist is None else self.streams.sampler(name, dist)
 
-    def _vehicle_maker(self, src: VehicleSource, orders: list[Order] | None) -> Callable[[], Item | None]:
+    def _vehicle_maker(self, src: VehicleSource, orders: list[Order] | None) -> Maker:
         if orders is not None:
-            vidx = {v: i for i, v in enumerate(self.variants)}
-            cidx = {c: i for i, c in enumerate(self.colours)}
-            oidx = {o: i for i, o in enumerate(self.options)}
-            it: Iterator[Order] = iter(orders)
-
-            def from_orders() -> Item | None:
-                o = next(it, None)
-                if o is None:
-                    return None
-                mask = sum(1 << oidx[x] for x in o.options)
-                return self._vehicle_item(vidx[o.variant], cidx[o.colour], mask, o.order_id)
-
-            return from_orders
+            return OrderMaker(self, orders)
         return self._mix_maker(src)
 
-    def _mix_maker(self, src: VehicleSource) -> Callable[[], Item | None]:
+    def _mix_maker(self, src: VehicleSource) -> MixMaker:
         p = self.plant.products
-        u_var = self.streams.uniform(f"source/{src.id}/variant")
-        u_col = self.streams.uniform(f"source/{src.id}/colour")
-        u_opt = [self.streams.uniform(f"source/{src.id}/option/{o.id}") for o in p.options]
-        rates = [o.take_rate for o in p.options]
-        vcum = _cumulative([v.share for v in p.variants])
-        ccum = _cumulative([c.share for c in p.colours])
-
-        def from_mix() -> Item | None:
-            variant = _pick(vcum, u_var())
-            colour = _pick(ccum, u_col())
-            mask = 0
-            for i, (u, rate) in enumerate(zip(u_opt, rates, strict=True)):
-                if u() < rate:
-                    mask |= 1 << i
-            return self._vehicle_item(variant, colour, mask, None)
-
-        return from_mix
+        return MixMaker(
+            self,
+            u_var=self.streams.uniform(f"source/{src.id}/variant"),
+            u_col=self.streams.uniform(f"source/{src.id}/colour"),
+            u_opt=[self.streams.uniform(f"source/{src.id}/option/{o.id}") for o in p.options],
+            rates=[o.take_rate for o in p.options],
+            vcum=_cumulative([v.share for v in p.variants]),
+            ccum=_cumulative([c.share for c in p.colours]),
+        )
 
     def _initial_stock(self) -> None:
         fed = {s.to: s.part for s in self.plant.sources if isinstance(s, PartSource)}
@@ -311,3 +291,67 @@ def _pick(cum: list[float], u: float) -> int:
             return i
     return len(cum) - 1
 
+
+
+class PartMaker:
+    """Makes parts of one kind (a supplier feed, raw material)."""
+
+    def __init__(self, model: Model, part: int) -> None:
+        self.model = model
+        self.part = part
+
+    def __call__(self) -> Item:
+        return self.model.new_part(self.part)
+
+
+class OrderMaker:
+    """Makes vehicles from a sequence of orders, in order; None at its end."""
+
+    def __init__(self, model: Model, orders: list[Order]) -> None:
+        self.model = model
+        self.orders = orders
+        self.next = 0
+        self.vidx = {v: i for i, v in enumerate(model.variants)}
+        self.cidx = {c: i for i, c in enumerate(model.colours)}
+        self.oidx = {o: i for i, o in enumerate(model.options)}
+
+    def codes(self, pos: int) -> tuple[int, int, int]:
+        """(variant, colour, option mask) of the order at ``pos``."""
+        o = self.orders[pos]
+        mask = sum(1 << self.oidx[x] for x in o.options)
+        return self.vidx[o.variant], self.cidx[o.colour], mask
+
+    def __call__(self) -> Item | None:
+        pos = self.next
+        if pos >= len(self.orders):
+            return None
+        self.next = pos + 1
+        variant, colour, mask = self.codes(pos)
+        return self.model.vehicle_item(variant, colour, mask, self.orders[pos].order_id)
+
+
+class MixMaker:
+    """Makes vehicles drawn from the product mix (variant, colour, each option)."""
+
+    def __init__(self, model: Model, *, u_var: Sampler, u_col: Sampler, u_opt: list[Sampler],
+                 rates: list[float], vcum: list[float], ccum: list[float]) -> None:
+        self.model = model
+        self.u_var = u_var
+        self.u_col = u_col
+        self.u_opt = u_opt
+        self.rates = rates
+        self.vcum = vcum
+        self.ccum = ccum
+
+    def __call__(self) -> Item | None:
+        variant = _pick(self.vcum, self.u_var())
+        colour = _pick(self.ccum, self.u_col())
+        mask = 0
+        for i, (u, rate) in enumerate(zip(self.u_opt, self.rates, strict=True)):
+            if u() < rate:
+                mask |= 1 << i
+        return self.model.vehicle_item(variant, colour, mask, None)
+
+
+Maker = OrderMaker | MixMaker | PartMaker
+"""What a source calls to make its next item."""

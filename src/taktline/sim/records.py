@@ -169,6 +169,15 @@ class Table:
 
         return append
 
+    def typecodes(self) -> tuple[str, ...]:
+        """The storage type of each column (``array`` type codes, also numpy's)."""
+        return tuple(a.typecode for a in self._arrays)
+
+    def extend(self, *columns: np.ndarray) -> None:
+        """Append many rows at once: one array per column, in column order."""
+        for arr, col in zip(self._arrays, columns, strict=True):
+            arr.frombytes(np.ascontiguousarray(col, dtype=arr.typecode).tobytes())
+
     def __len__(self) -> int:
         return len(self._arrays[0])
 
@@ -259,7 +268,8 @@ class RecordLog:
             for s, sid in enumerate(self.stations):
                 cols = self.ops[s].columns()
                 for st, en, v, var, g in zip(*(c.tolist() for c in cols.values()), strict=True):
-                    yield Operation(st, en, sid, v, self.variants[var] if var >= 0 else None, bool(g))
+                    name = self.variants[var] if var >= 0 else None
+                    yield Operation(st, en, sid, v, name, bool(g))
             return
         yield from self._table_rows(kind)
 
@@ -294,4 +304,5 @@ class RecordLog:
         if rows and hasattr(rows[0], "__dataclass_fields__"):
             fields = list(type(rows[0]).__dataclass_fields__)
             return pd.DataFrame([[getattr(r, f) for f in fields] for r in rows], columns=fields)
-        return pd.DataFrame(rows, columns=list(self.tables[kind].names) if kind in self.tables else None)
+        names = list(self.tables[kind].names) if kind in self.tables else None
+        return pd.DataFrame(rows, columns=names)

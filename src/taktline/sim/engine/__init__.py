@@ -1,0 +1,27 @@
+"""The compiled engine: the twin's event loop in numba, over numpy arrays.
+
+It keeps the semantics of the Python engine (:mod:`taktline.sim.kernel`,
+:mod:`~taktline.sim.station`, :mod:`~taktline.sim.buffer`, ...) to the bit: for the
+same plant and seed both write the same records in the same order. The Python engine
+stays the readable reference model; tests run both and compare every record.
+
+How it is put together:
+
+- :mod:`~taktline.sim.engine.lower` turns a built :class:`~taktline.sim.model.Model`
+  into arrays (:mod:`~taktline.sim.engine.layout` says what each column means);
+- the compiled functions (``core``, ``buffers``, ``stations``, ``work``, ``flows``,
+  ``loop``) are the Python engine's methods, one for one, over those arrays;
+- :mod:`~taktline.sim.engine.driver` runs the loop and, between two events, refills the
+  random samplers (from the very same numpy streams, batch by batch), grows arrays and
+  moves the staged records into the :class:`~taktline.sim.records.RecordLog`.
+
+Every function is compiled with ``cache=True``: the first run on a machine compiles
+(tens of seconds), later processes load the machine code from numba's cache. Numba
+invalidates a function's cache when *its own* source file changes, not when a function
+it calls in another file does; after editing these files, delete their
+``__pycache__/*.nbi``/``*.nbc`` files.
+"""
+
+from taktline.sim.engine.driver import Outcome, compile_engine, run_compiled
+
+__all__ = ["Outcome", "compile_engine", "run_compiled"]

@@ -1,0 +1,215 @@
+"""Drive a compiled run from Python: fill the samplers, call the event loop, and at each
+stop refill, grow and move the staged records into the :class:`RecordLog`.
+
+The loop only stops between two events, so the driver never sees a half-done event.
+If one event ever outgrows an array (:class:`CapacityExceeded`), the run starts over
+with every margin eight times larger; runs are deterministic, so this costs time, never
+a different result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numba
+import numpy as np
+
+from taktline.errors import SimulationError
+from taktline.plant.orders import Order
+from taktline.plant.schema import Plant
+from taktline.sim.engine import layout as L
+from taktline.sim.engine.layout import CapacityExceeded, Sim
+from taktline.sim.engine.loop import SERVICE, begin, run_until
+from taktline.sim.engine.lower import Lowered, lower, pow2, staging
+from taktline.sim.engine.tables import Stash, flush
+from taktline.sim.model import Model
+from taktline.sim.random import _BATCH as BATCH
+from taktline.sim.records import RecordLog
+
+__all__ = ["Outcome", "compile_engine", "run_compiled"]
+
+Progress = Callable[[float, float], None]
+MAX_SCALE = 512
+MAX_CHUNK = 1 << 20  # staged rows per record table, at most
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a compiled run gives back to :func:`taktline.sim.run.run_twin`."""
+
+    log: RecordLog
+    events: int
+    compile_s: float
+
+
+def compile_engine(sim: Sim, order: L.I64) -> float:
+    """Compile the entry points, or load them from numba's cache; the seconds it took
+    (0 when this process has them already)."""
+    entry, loop = cast(Any, begin), cast(Any, run_until)
+    if not hasattr(loop, "compile"):  # NUMBA_DISABLE_JIT: plain Python
+        return 0.0
+    if entry.signatures and loop.signatures:
+        return 0.0
+    start = time.perf_counter()
+    typeof = cast(Any, numba).typeof
+    entry.compile((typeof(sim), typeof(order)))
+    loop.compile((typeof(sim), numba.float64))
+    return time.perf_counter() - start
+
+
+def run_compiled(
+    plant: Plant,
+    *,
+    horizon_s: float,
+    seed: int,
+    orders: list[Order] | None,
+    progress: Progress | None,
+    record_buffers: bool,
+    step_s: float,
+) -> Outcome:
+    """Build the model of ``plant``, lower it and run it with the compiled engine."""
+    scale = 1
+    compile_s = 0.0
+    while True:
+        model = Model(plant, seed, orders=orders, record_buffers=record_buffers)
+        low = lower(model, scale)
+        compile_s += compile_engine(low.sim, low.order)
+        stash = Stash(len(model.stations))
+        try:
+            sim = _drive(model, low, stash, horizon_s, progress, step_s)
+        except CapacityExceeded as exc:
+            if scale >= MAX_SCALE:
+                raise SimulationError(f"the compiled twin ran out of room: {exc}") from exc
+            scale *= 8
+            continue
+        _finish(model, low, stash, sim)
+        return Outcome(log=model.log, events=int(sim.ki[L.K_EVENTS]), compile_s=compile_s)
+
+
+def _drive(model: Model, low: Lowered, stash: Stash, horizon_s: float,
+           progress: Progress | None, step_s: float) -> Sim:
+    sim = _refill(low.sim, low)
+    begin(sim, low.order)
+    t = 0.0
+    while t < horizon_s:
+        t = min(t + step_s, horizon_s) if progress is not None else horizon_s
+        while run_until(sim, t) == SERVICE:
+            sim = _service(sim, low, model, stash)
+        if progress is not None:
+            progress(t, horizon_s)
+    return sim
+
+
+def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim) -> None:
+    """Move the last records and close the stops still going on (NaN ends)."""
+    flush(sim, low, model, stash, everything=True)
+    stash.commit(model.log)
+    ei, ef = sim.ei, sim.ef
+    down = model.log.table("downtime").appender()
+    for s, row in enumerate(low.station_rows.tolist()):
+        m0 = int(ei[row, L.S_M0])
+        for m in range(m0, m0 + int(ei[row, L.S_NOPM] + ei[row, L.S_NCALM])):
+            if ei[m, L.M_DOWN]:
+                down(float(ef[m, L.MF_SINCE]), math.nan, s, int(ei[m, L.M_CAUSE]), 0)
+        if ei[row, L.S_PLANNED]:
+            down(float(ef[row, L.SF_PSINCE]), math.nan, s, int(ei[row, L.S_PCAUSE]), 1)
+
+
+# -- service: between two events ------------------------------------------------------
+def _service(sim: Sim, low: Lowered, model: Model, stash: Stash) -> Sim:
+    sim = _refill(sim, low)
+    sim = _grow_heap(sim, low)
+    sim = _grow_pool(sim, low)
+    sim = _grow_items(sim, low)
+    ki = sim.ki
+    if ki[L.K_SOON_GROW]:  # the queue is empty between events: a larger one, from 0
+        size = sim.sq.shape[0] * 2
+        sim = sim._replace(sq=np.zeros((size, 3), np.int64))
+        ki[L.K_SOON_HEAD] = 0
+        ki[L.K_SOON_SOFT] = size // 2
+        ki[L.K_SOON_GROW] = 0
+    if flush(sim, low, model, stash, everything=False):
+        chunk = int(sim.rsm[0, L.RS_CAP]) - low.room.records
+        if chunk < MAX_CHUNK:  # all tables are empty now: stage twice as many rows
+            sim = sim._replace(**staging(low.room, 2 * chunk))
+    ki[L.K_SERVICE] = 0
+    return sim
+
+
+def _refill(sim: Sim, low: Lowered) -> Sim:
+    """Top up every sampler that fell below its low-water mark, batch by batch."""
+    ei, rows = sim.ei, low.sampler_rows
+    if not len(rows):
+        return sim
+    head, fill = ei[rows, L.P_HEAD], ei[rows, L.P_FILL]
+    need = (ei[rows, L.P_CONST] == 0) & (fill - head < ei[rows, L.P_LOW] + BATCH)
+    for n in np.flatnonzero(need).tolist():
+        row = int(rows[n])
+        off, size = int(ei[row, L.P_OFF]), int(ei[row, L.P_SIZE])
+        f, h = int(ei[row, L.P_FILL]), int(ei[row, L.P_HEAD])
+        fill_batch = low.samplers[n]._fill  # the Python sampler's own batches, in order
+        while size - (f - h) >= BATCH:
+            pos = off + (f & (size - 1))
+            sim.sbuf[pos: pos + BATCH] = fill_batch(BATCH)
+            f += BATCH
+        ei[row, L.P_FILL] = f
+    return sim
+
+
+def _grow_heap(sim: Sim, low: Lowered) -> Sim:
+    ki = sim.ki
+    if ki[L.K_HEAP_N] <= ki[L.K_HEAP_SOFT]:
+        return sim
+    size = sim.ht.shape[0] * 2
+    ht = np.zeros(size)
+    hq = np.zeros((size, 4), np.int64)
+    ht[: sim.ht.shape[0]] = sim.ht
+    hq[: sim.hq.shape[0]] = sim.hq
+    ki[L.K_HEAP_SOFT] = size - low.room.heap
+    return sim._replace(ht=ht, hq=hq)
+
+
+def _grow_items(sim: Sim, low: Lowered) -> Sim:
+    ki = sim.ki
+    if ki[L.K_FREE_N] >= ki[L.K_FREE_SOFT]:
+        return sim
+    old = sim.items.shape[0]
+    size = old * 2
+    items = np.zeros((size, L.IT_WIDTH), np.int64)
+    items[:old] = sim.items
+    free = np.zeros(size, np.int64)
+    n = int(ki[L.K_FREE_N])
+    free[:n] = sim.free[:n]
+    free[n: n + size - old] = np.arange(size - 1, old - 1, -1)
+    ki[L.K_FREE_N] = n + size - old
+    return sim._replace(items=items, free=free)
+
+
+def _grow_pool(sim: Sim, low: Lowered) -> Sim:
+    """Move every queue or list that passed its margin to a region twice as large."""
+    ei, margin = sim.ei, int(sim.ki[L.K_RING_MARGIN])
+    grow_rings = [(r, c) for r, c in low.rings if ei[r, c + 3] > ei[r, c + 1] - margin]
+    grow_lists = [(r, c) for r, c in low.lists if ei[r, c + 2] > ei[r, c + 1] - margin]
+    if not grow_rings and not grow_lists:
+        return sim
+    extra = sum(2 * int(ei[r, c + 1]) for r, c in (*grow_rings, *grow_lists))
+    end = sim.pool.shape[0]
+    pool = np.concatenate([sim.pool, np.zeros(extra, np.int64)])
+    poolf = np.concatenate([sim.poolf, np.zeros(extra)])
+    for r, c in grow_rings:
+        off, size, head, n = (int(x) for x in ei[r, c: c + 4])
+        idx = off + (head + np.arange(n)) % size
+        pool[end: end + n] = sim.pool[idx]
+        poolf[end: end + n] = sim.poolf[idx]
+        ei[r, c: c + 4] = (end, pow2(2 * size), 0, n)
+        end += 2 * size
+    for r, c in grow_lists:
+        off, size, n = (int(x) for x in ei[r, c: c + 3])
+        pool[end: end + n] = sim.pool[off: off + n]
+        ei[r, c: c + 3] = (end, 2 * size, n)
+        end += 2 * size
+    return sim._replace(pool=pool, poolf=poolf)
