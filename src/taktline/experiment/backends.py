@@ -60,6 +60,8 @@ class PoolBackend:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         ctx = multiprocessing.get_context("forkserver")
+        # the fork server imports the twin once; every worker forks from it ready to run
+        ctx.set_forkserver_preload(["taktline.experiment.tasks"])
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def map(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
