@@ -159,7 +159,7 @@ class AgvFleet:
 
     def _start(self, agv: Agv, task: tuple[MoveLink, float]) -> None:
         move = task[0]
-        agv.task = task
+        agv.task = (move, self.kernel.now)  # dispatched: now, when an AGV takes it
         self._set(agv, TO_PICKUP)
         travel = self.dist[agv.node][move.pick] / self.speed
         self.kernel.at(self.kernel.now + travel, self._at_pickup, agv)

@@ -121,13 +121,16 @@ class Buffer:
             self.kernel.at(ready, self._arrived)
         elif self.waiting:
             self._wake_consumers()
-        if self._record is not None:
+        if self._record is not None and self.capacity != 0:
             self._record(self.kernel.now, self.idx, self.count)
         if self.capacity == 0:
             for c in self.consumers:  # hand over at once
                 if c.can_take_now(self):
                     c.wake_input(-1)
                     break
+            else:  # nobody takes it (an AGV's reserved drop): it stays, and counts
+                if self._record is not None:
+                    self._record(self.kernel.now, self.idx, self.count)
 
     def _arrived(self, _: Any) -> None:
         if self.waiting:

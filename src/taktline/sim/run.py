@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 from taktline.sim.model import Model
@@ -30,9 +32,12 @@ ENGINES: tuple[Engine, ...] = ("compiled", "reference")
 class Run:
     """The outcome of one run of the twin: its records and how it was made.
 
-    ``wall_s`` includes building the model; ``compile_s`` is the part of it spent
-    compiling the compiled engine or loading it from numba's cache (0 once a process
-    has it, and always 0 for the reference engine)."""
+    ``released`` and ``completed`` count the vehicles released and dispatched before
+    the horizon, in the half-open window [0, horizon) that the KPIs use too (the records
+    also hold what happens at the horizon's very instant). ``wall_s`` includes building
+    the model; ``compile_s`` is the part of it spent compiling the compiled engine or
+    loading it from numba's cache (0 once a process has it, and always 0 for the
+    reference engine)."""
 
     plant: Plant
     seed: int
@@ -88,11 +93,16 @@ def run_twin(
         records=log,
         events=events,
         wall_s=time.perf_counter() - start,
-        released=len(log.table("release")),
-        completed=len(log.table("dispatch")),
+        released=_before(log, "release", horizon_s),
+        completed=_before(log, "dispatch", horizon_s),
         engine=engine,
         compile_s=compile_s,
     )
+
+
+def _before(log: RecordLog, kind: str, horizon_s: float) -> int:
+    """Records of one kind (release, dispatch) made before the horizon."""
+    return int(np.count_nonzero(log.table(kind).column("time") < horizon_s))
 
 
 def _run_reference(

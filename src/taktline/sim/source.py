@@ -98,10 +98,13 @@ class PartFeed:
 
     def _deliver(self, _: Any) -> None:
         self.dock.append(self.make())
-        self.wake_output(0)
+        self._unload()
 
     def wake_output(self, slot: int) -> None:
-        self.waiting = False
+        self.waiting = False  # the buffer woke us: we are off its list
+        self._unload()
+
+    def _unload(self) -> None:
         buf = self.buffer
         while self.dock and buf.has_space():
             buf.put(self.dock.popleft())

@@ -147,7 +147,7 @@ def put(S: Sim, b: int, item: int, reserved: bool) -> int:
         heap_push(S, t, NORMAL, EV_ARRIVED, b, 0)
     elif ei[b, B_WN]:
         _wake_list(S, b, B_W0, OP_WAKE_IN)
-    if ei[b, B_REC]:
+    if ei[b, B_REC] and ei[b, B_CAP] != 0:
         rec_buffer(S, ei[b, IDX], ei[b, B_COUNT])
     if ei[b, B_CAP] == 0:
         c0 = ei[b, B_C0]
@@ -155,6 +155,8 @@ def put(S: Sim, b: int, item: int, reserved: bool) -> int:
             c = S.aux[c0 + k]
             if can_take_now(S, c, b):
                 return int(c)
+        if ei[b, B_REC]:  # nobody takes it (an AGV's reserved drop): it stays, and counts
+            rec_buffer(S, ei[b, IDX], ei[b, B_COUNT])
     return -1
 
 

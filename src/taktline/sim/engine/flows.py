@@ -202,13 +202,19 @@ def release_arrive(S: Sim, r: int) -> None:
 @compiled
 def feed_deliver(S: Sim, f: int) -> None:
     ring_push(S, f, FD_D0, item_new(S, S.ei[f, FD_PART]))
-    feed_wake_output(S, f, 0)
+    _unload(S, f)
 
 
 @compiled
 def feed_wake_output(S: Sim, f: int, slot: int) -> None:
+    S.ei[f, FD_WAITING] = 0  # the buffer woke us: we are off its list
+    _unload(S, f)
+
+
+@compiled
+def _unload(S: Sim, f: int) -> None:
+    """Put what waits at the dock into the stock while it has room."""
     ei = S.ei
-    ei[f, FD_WAITING] = 0
     b = ei[f, FD_BUF]
     while ei[f, FD_DLEN] and has_space(S, b):
         taker = put(S, b, S.pool[ring_pop(S, f, FD_D0)], False)
@@ -232,11 +238,12 @@ def _set(S: Sim, a: int, state: int) -> None:
 
 
 @compiled
-def _start(S: Sim, a: int, mv: int, since: float) -> None:
+def _start(S: Sim, a: int, mv: int) -> None:
+    """The AGV takes the task (it is dispatched now): travel to the pickup."""
     ei = S.ei
     fl = ei[a, A_FLEET]
     ei[a, A_MOVE] = mv
-    S.ef[a, AF_TASKT] = since
+    S.ef[a, AF_TASKT] = now(S)
     _set(S, a, AGV_TO_PICKUP)
     travel = _dist(S, fl, ei[a, A_NODE], ei[mv, MV_PICK]) / S.ef[fl, FLF_SPEED]
     heap_push(S, now(S) + travel, NORMAL, EV_AT_PICKUP, a, 0)
@@ -257,10 +264,9 @@ def _assign(S: Sim, mv: int) -> None:
                 best = a
                 best_d = d
     if best < 0:
-        pos = ring_push(S, fl, FL_Q0, mv)
-        S.poolf[pos] = now(S)
+        ring_push(S, fl, FL_Q0, mv)
     else:
-        _start(S, best, mv, now(S))
+        _start(S, best, mv)
 
 
 @compiled
@@ -352,5 +358,4 @@ def agv_unloaded(S: Sim, a: int) -> None:
     ei[a, A_MOVE] = -1
     _set(S, a, AGV_IDLE)
     if ei[fl, FL_QLEN]:
-        pos = ring_pop(S, fl, FL_Q0)
-        _start(S, a, S.pool[pos], S.poolf[pos])
+        _start(S, a, S.pool[ring_pop(S, fl, FL_Q0)])
