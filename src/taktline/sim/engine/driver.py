@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import numba
@@ -22,6 +23,7 @@ from taktline.errors import SimulationError
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 from taktline.sim.engine import layout as L
+from taktline.sim.engine.cache import refresh
 from taktline.sim.engine.layout import CapacityExceeded, Sim
 from taktline.sim.engine.loop import SERVICE, begin, run_until
 from taktline.sim.engine.lower import Lowered, lower, pow2, staging
@@ -55,6 +57,7 @@ def compile_engine(sim: Sim, order: L.I64) -> float:
     if entry.signatures and loop.signatures:
         return 0.0
     start = time.perf_counter()
+    refresh(Path(loop._cache._cache_path))  # stale callers in other files would survive
     typeof = cast(Any, numba).typeof
     entry.compile((typeof(sim), typeof(order)))
     loop.compile((typeof(sim), numba.float64))
