@@ -65,7 +65,7 @@ def test_move_deltas_match_a_full_recount(p: SequenceProblem, seed: int, limit: 
     st_.rem[:] = 1 << 60  # never cut a move short: every delta must be exact
     st_.reset_cost()
     rng = np.random.default_rng(seed)
-    out = np.zeros(2, dtype=np.int64)
+    out = np.zeros(2 + p.k, dtype=np.int64)
     m, n = p.m, p.n
     w_h, w_p, w_l = p.weights
     for _ in range(25):
@@ -88,6 +88,8 @@ def test_move_deltas_match_a_full_recount(p: SequenceProblem, seed: int, limit: 
         assert st_.cost[3] - before[3] == out[1]
         assert total == w_h * out[0] + w_p * dp + w_l * out[1]
         score = evaluate(p, st_.seq[m:])
-        assert (score.total, score.hprc, score.pcc, score.lprc) == tuple(st_.cost.tolist())
+        assert (score.total, score.hprc, score.pcc, score.lprc) == tuple(st_.cost[:4].tolist())
+        assert (st_.cost[4:] - before[4:] == out[2:]).all()
+        assert st_.cost[4:].tolist() == [score.violations[j] for j in st_.con_order]
         if feasible_before:  # from a feasible sequence, the kernel's check is exact
             assert ok == (score.longest_run <= limit)

@@ -94,7 +94,7 @@ def count_windows(
 @njit(cache=True)
 def full_cost(opt: I32, col: I32, con: I64, par: I64, seq: I32, cnt: I32, cost: I64) -> None:
     """Count every window and the colour changes from scratch into ``cnt`` and ``cost``
-    (``cost`` = total, hprc, pcc, lprc)."""
+    (``cost`` = total, hprc, pcc, lprc, then the violations of each constraint)."""
     m = par[P_M]
     e = seq.shape[0]
     hprc = 0
@@ -104,6 +104,7 @@ def full_cost(opt: I32, col: I32, con: I64, par: I64, seq: I32, cnt: I32, cost: 
         v = 0
         for s in range(con[j, C_LO], con[j, C_HI] + 1):
             v += over(cnt[j, s - con[j, C_LO]], con[j, C_N])
+        cost[4 + j] = v
         if con[j, C_HIGH]:
             hprc += v
         else:
@@ -123,8 +124,8 @@ def swap_ratio(
     opt: I32, con: I64, rem: I64, seq: I32, cnt: I32, a: int, c: int, base: int, out: I64
 ) -> int:
     """Ratio deltas of swapping positions ``a < c``; ``base`` is the weighted delta so
-    far. Writes (hprc delta, lprc delta) to ``out``; returns the weighted total or
-    REJECT as soon as the move cannot end <= 0."""
+    far. Writes the hprc delta, the lprc delta and the delta of each constraint to
+    ``out``; returns the weighted total or REJECT as soon as the move cannot end <= 0."""
     x = seq[a]
     y = seq[c]
     total = base
@@ -132,12 +133,12 @@ def swap_ratio(
     dl = 0
     for j in range(con.shape[0]):
         d = opt[y, j] - opt[x, j]
+        dk = 0
         if d != 0:
             nk = con[j, C_N]
             pk = con[j, C_P]
             lo = con[j, C_LO]
             hi = con[j, C_HI]
-            dk = 0
             # windows holding a but not c gain d, those holding c but not a lose d
             for s in range(max(a - pk + 1, lo), min(a, hi, c - pk) + 1):
                 v = cnt[j, s - lo]
@@ -150,6 +151,7 @@ def swap_ratio(
             else:
                 dl += dk
             total += con[j, C_W] * dk
+        out[2 + j] = dk
         if total - rem[j + 1] > 0:
             return REJECT
     out[0] = dh
@@ -234,6 +236,7 @@ def block_ratio(
         else:
             dl += dk
         total += con[j, C_W] * dk
+        out[2 + j] = dk
         if total - rem[j + 1] > 0:
             return REJECT
     out[0] = dh

@@ -25,7 +25,14 @@ from taktline.errors import InfeasibleError, SequenceError, TaktlineError
 from taktline.plan.sequencing.evaluate import Score, check_order, evaluate
 from taktline.plan.sequencing.greedy import greedy_order
 from taktline.plan.sequencing.problem import Objective, SequenceProblem, check_batch_feasible
-from taktline.plan.sequencing.search import MOVE_NAMES, S_BEST, S_ITER, S_MOVE, search
+from taktline.plan.sequencing.search import (
+    MOVE_NAMES,
+    P_TARGET,
+    S_BEST,
+    S_ITER,
+    S_MOVE,
+    search,
+)
 from taktline.plan.sequencing.state import State, build_state
 
 __all__ = [
@@ -194,7 +201,7 @@ def solve_sequence(
     t0 = time.perf_counter()
     check_batch_feasible(problem)
     st = build_state(problem, seed=seed)
-    st.par[8] = max(lower_bound if lower_bound is not None else 0, trivial_lower_bound(problem))
+    st.par[P_TARGET] = max(lower_bound or 0, trivial_lower_bound(problem))
     initial_score = _start(problem, st, initial)
     history: list[Improvement] = []
 
@@ -226,7 +233,7 @@ def _run(st: State, t0: float, time_limit_s: float | None, iteration_limit: int 
     """Call the compiled search in chunks until a limit or the target is reached."""
     chunk = 2_000
     while True:
-        if st.bcost[0] <= st.par[8]:
+        if st.bcost[0] <= st.par[P_TARGET]:
             return "lower_bound"
         done = int(st.stats[S_ITER])
         if iteration_limit is not None and done >= iteration_limit:

@@ -10,7 +10,15 @@ from numpy.typing import NDArray
 from taktline.plan.sequencing.greedy import class_table
 from taktline.plan.sequencing.kernel import full_cost
 from taktline.plan.sequencing.problem import SequenceProblem
-from taktline.plan.sequencing.search import MOVE_NAMES, P_BLOCK, P_LOCAL, P_MOVES
+from taktline.plan.sequencing.search import (
+    MOVE_NAMES,
+    P_BLOCK,
+    P_FOCUS,
+    P_KICK,
+    P_LOCAL,
+    P_MOVES,
+    P_STALL,
+)
 
 __all__ = ["State", "build_state", "move_weights", "seed_state"]
 
@@ -37,6 +45,8 @@ class State:
     cls_col: NDArray[np.int64]
     members: NDArray[np.int64]
     starts: NDArray[np.int64]
+    con_order: NDArray[np.int64]
+    """Problem constraint of each row of ``con`` (heaviest first)."""
 
     def reset_cost(self) -> None:
         """Recount every window and the colour changes of the current ``seq``."""
@@ -64,6 +74,7 @@ def move_weights(problem: SequenceProblem) -> tuple[int, ...]:
         "block": 10,
         "reverse": 15,
         "run move": (15 if pcc_first else 5) if colours else 0,
+        "colour insert": 10 if pcc_first else 0,
     }
     return tuple(weights[name] for name in MOVE_NAMES)
 
@@ -95,6 +106,9 @@ def build_state(problem: SequenceProblem, seed: int) -> State:
     par[:6] = (m, n, limit, w_h, w_p, w_l)
     par[P_LOCAL] = max(1, min(max(pmax, 8), n - 1))
     par[P_BLOCK] = max(1, min(max(pmax, limit if limit <= n else 16), n // 2))
+    par[P_FOCUS] = 30
+    par[P_STALL] = 5_000 * max(n, 20)
+    par[P_KICK] = max(2, n // 100)
     par[P_MOVES:] = move_weights(problem)
     seq = np.concatenate([n + np.arange(m), np.arange(n)])
     width = max((int(con[j, 3] - con[j, 2] + 1) for j in range(k)), default=1)
@@ -107,14 +121,15 @@ def build_state(problem: SequenceProblem, seed: int) -> State:
         par=par,
         seq=seq.astype(np.int32),
         cnt=np.zeros((k, max(width, 1)), dtype=np.int32),
-        cost=np.zeros(4, dtype=np.int64),
+        cost=np.zeros(4 + k, dtype=np.int64),
         best=np.arange(n, dtype=np.int32),
-        bcost=np.zeros(4, dtype=np.int64),
+        bcost=np.zeros(4 + k, dtype=np.int64),
         rng=seed_state(seed),
         tmp=np.zeros(n + m, dtype=np.int32),
-        stats=np.zeros(3 + 2 * len(MOVE_NAMES), dtype=np.int64),
+        stats=np.zeros(5 + 2 * len(MOVE_NAMES), dtype=np.int64),
         cls_opt=cls_opt,
         cls_col=cls_col,
         members=members,
         starts=starts,
+        con_order=order.astype(np.int64),
     )
