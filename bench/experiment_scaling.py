@@ -13,7 +13,7 @@ two-station line for one hour (a few ms of work each) run in this process, on a 
 pool and on Dask (1 worker each, workers already started); the overhead is the
 difference of the wall time per task.
 
-    .venv/bin/python bench/experiment_scaling.py [--days 1] [--replications 4] [--tiny 200]
+    .venv/bin/python bench/experiment_scaling.py [--days 30] [--replications 4] [--tiny 200]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def part2(tiny: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--days", type=float, default=1.0)
+    ap.add_argument("--days", type=float, default=30.0)
     ap.add_argument("--replications", type=int, default=4)
     ap.add_argument("--tiny", type=int, default=200)
     args = ap.parse_args()
