@@ -40,6 +40,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,7 +73,7 @@ def cpsat_sequence(
     from ortools.sat.python import cp_model
 
     # Data: vehicle classes, their counts, colours and options; day D-1 as constants.
-    n, m = problem.n, problem.m
+    n = problem.n
     keys = np.concatenate([problem.colours[:, None], problem.options], axis=1)
     classes, cls_of = np.unique(keys, axis=0, return_inverse=True)
     cls_of = cls_of.reshape(-1)
@@ -82,7 +83,6 @@ def cpsat_sequence(
     colours = sorted(set(problem.colours.tolist()))
     limit = problem.batch_limit
     w_h, w_p, w_l = problem.weights
-    assert problem.prefix_options is not None
     hint_opts = problem.options[hint]
     hint_col = problem.colours[hint]
 
@@ -107,6 +107,49 @@ def cpsat_sequence(
             model.add(paint[col][i] == sum(x[c][i] for c in np.flatnonzero(cls_colour == col)))
 
     # Ratio constraints: violations of each window (the evaluator's window set).
+    high_terms, low_terms = _window_violations(model, problem, has, hint_opts)
+
+    # Paint colour changes: at i when the colour differs from position i-1 (or D-1's last).
+    changes = _colour_changes(model, problem, paint, hint_col)
+
+    # Paint batch limit: no L+1 consecutive positions of one colour.
+    if limit is not None:
+        for col in colours:
+            if int((problem.colours == col).sum()) <= limit:
+                continue
+            for i in range(n - limit):
+                model.add(sum(paint[col][i:i + limit + 1]) <= limit)
+
+    # Objective: the ROADEF weighted total.
+    model.minimize(w_h * sum(high_terms) + w_p * sum(changes) + w_l * sum(low_terms))
+
+    # Hint: the greedy sequence (every variable; the violations and changes above).
+    for i, vehicle in enumerate(hint.tolist()):
+        for c, row in enumerate(x):
+            model.add_hint(row[i], int(cls_of[vehicle] == c))
+        for j, row in enumerate(has):
+            model.add_hint(row[i], int(hint_opts[i, j]))
+        for col, row in paint.items():
+            model.add_hint(row[i], int(hint_col[i] == col))
+
+    # Solve.
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = workers
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, solver.status_name(status)
+    pool = {c: list(np.flatnonzero(cls_of == c)) for c in range(len(classes))}
+    order = [pool[next(c for c in pool if solver.boolean_value(x[c][i]))].pop()
+             for i in range(n)]
+    return np.array(order, dtype=np.int64), solver.status_name(status)
+
+
+def _window_violations(model: Any, problem: SequenceProblem, has: list[list[Any]],
+                       hint_opts: NDArray[np.uint8]) -> tuple[list[Any], list[Any]]:
+    """One integer per window that can be violated: at least its count minus N."""
+    n, m = problem.n, problem.m
+    assert problem.prefix_options is not None
     high_terms, low_terms = [], []
     for j in range(problem.k):
         nmax, size = int(problem.ratio_max[j]), int(problem.ratio_window[j])
@@ -122,53 +165,24 @@ def cpsat_sequence(
             held = fixed + sum(int(hint_opts[p - m, j]) for p in cells if p >= m)
             model.add_hint(v, max(0, held - nmax))
             (high_terms if problem.high_priority[j] else low_terms).append(v)
+    return high_terms, low_terms
 
-    # Paint colour changes: at i when the colour differs from position i-1 (or D-1's last).
+
+def _colour_changes(model: Any, problem: SequenceProblem, paint: dict[int, list[Any]],
+                    hint_col: NDArray[np.int32]) -> list[Any]:
+    """One boolean per position, forced to 1 when its colour differs from the one before."""
     changes = []
-    for i in range(n):
-        if i == 0 and m == 0:
+    for i in range(problem.n):
+        if i == 0 and problem.m == 0:
             continue
         ch = model.new_bool_var(f"ch{i}")
-        for col in colours:
+        for col in paint:
             before = int(problem.prefix_colours[-1] == col) if i == 0 else paint[col][i - 1]
             model.add(ch >= paint[col][i] - before)
         previous = problem.prefix_colours[-1] if i == 0 else hint_col[i - 1]
         model.add_hint(ch, int(hint_col[i] != previous))
         changes.append(ch)
-
-    # Paint batch limit: no L+1 consecutive positions of one colour.
-    if limit is not None:
-        for col in colours:
-            if int((problem.colours == col).sum()) <= limit:
-                continue
-            for i in range(n - limit):
-                model.add(sum(paint[col][i:i + limit + 1]) <= limit)
-
-    # Objective: the ROADEF weighted total.
-    model.minimize(w_h * sum(high_terms) + w_p * sum(changes) + w_l * sum(low_terms))
-
-    # Hint: the greedy sequence (every variable; the violations and changes above).
-    for i, vehicle in enumerate(hint.tolist()):
-        for c in range(len(classes)):
-            model.add_hint(x[c][i], int(cls_of[vehicle] == c))
-        for j in range(problem.k):
-            model.add_hint(has[j][i], int(hint_opts[i, j]))
-        for col in colours:
-            model.add_hint(paint[col][i], int(hint_col[i] == col))
-
-    # Solve.
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = workers
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, solver.status_name(status)
-    pool = {c: list(np.flatnonzero(cls_of == c)) for c in range(len(classes))}
-    order = []
-    for i in range(n):
-        c = next(c for c in range(len(classes)) if solver.boolean_value(x[c][i]))
-        order.append(pool[c].pop())
-    return np.array(order, dtype=np.int64), solver.status_name(status)
+    return changes
 
 
 @dataclass

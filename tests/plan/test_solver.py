@@ -122,3 +122,17 @@ def test_result_converts_to_a_frame_and_json() -> None:
     d = res.to_dict()
     assert d["score"]["total"] == res.score.total
     assert sorted(d["order"]) == list(range(1, 11))
+
+
+def test_ctrl_c_returns_the_best_found_so_far() -> None:
+    p = read_csplib(BENCH / "csplib" / "set1_classic_100cars" / "10_93.txt")
+    seen: list[Improvement] = []
+
+    def interrupt_on_second(imp: Improvement) -> None:
+        seen.append(imp)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    res = solve_sequence(p, 30.0, seed=0, on_improvement=interrupt_on_second)
+    assert res.stopped == "interrupted" and len(seen) == 2
+    assert res.score.total == seen[-1].total < res.initial.total

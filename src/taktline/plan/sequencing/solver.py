@@ -45,7 +45,7 @@ __all__ = [
     "trivial_lower_bound",
 ]
 
-Stop = Literal["time_limit", "iteration_limit", "lower_bound"]
+Stop = Literal["time_limit", "iteration_limit", "lower_bound", "interrupted"]
 
 
 class EvaluationMismatch(TaktlineError):
@@ -230,6 +230,16 @@ def solve_sequence(
 
 def _run(st: State, t0: float, time_limit_s: float | None, iteration_limit: int | None,
          report: Callable[[], None]) -> Stop:
+    """Search until a limit or the target; Ctrl-C stops with the best found so far (the
+    compiled chunks are never cut, so the state is whole between them)."""
+    try:
+        return _chunks(st, t0, time_limit_s, iteration_limit, report)
+    except KeyboardInterrupt:
+        return "interrupted"
+
+
+def _chunks(st: State, t0: float, time_limit_s: float | None, iteration_limit: int | None,
+            report: Callable[[], None]) -> Stop:
     """Call the compiled search in chunks until a limit or the target is reached."""
     chunk = 2_000
     while True:
