@@ -21,7 +21,7 @@ from taktline.errors import InputError
 from taktline.experiment.tasks import Task, run_task
 
 __all__ = ["Backend", "DaskBackend", "PoolBackend", "SerialBackend", "default_workers",
-           "open_backend"]
+           "open_backend", "prime_engine"]
 
 
 class Backend(Protocol):
@@ -39,6 +39,16 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def prime_engine() -> None:
+    """Run the twin once for a minute of the smallest plant in this process, so a
+    compiled engine is compiled here once (and cached on disk) instead of in every
+    worker at the same time; workers then load it from the cache."""
+    from taktline.plant.load import load_plant
+    from taktline.sim.run import run_twin
+
+    run_twin(load_plant("single_station"), horizon_s=60.0)
 
 
 class SerialBackend:
@@ -59,6 +69,7 @@ class PoolBackend:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        prime_engine()
         ctx = multiprocessing.get_context("forkserver")
         # the fork server imports the twin once; every worker forks from it ready to run
         ctx.set_forkserver_preload(["taktline.experiment.tasks"])
@@ -90,6 +101,7 @@ class DaskBackend:
         self._cluster: Any = None
         self._client: Any
         if address == "local":
+            prime_engine()
             self._cluster = dist.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, silence_logs=logging.WARNING,
