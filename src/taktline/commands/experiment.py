@@ -73,9 +73,9 @@ def print_experiment(result: ExperimentResult) -> None:
     kpis = list(exp.spec.kpis)
     table = Table(title=f"{exp.name}: {len(exp.scenarios)} scenarios x "
                         f"{exp.spec.replications} replications, mean ± 95 % half-width")
-    table.add_column("scenario")
+    table.add_column("scenario", no_wrap=True)
     for k in kpis:
-        table.add_column(k, justify="right")
+        table.add_column(k, justify="right", overflow="fold")
     for s in exp.scenarios:
         mark = " (base)" if s.name == exp.base else ""
         table.add_row(s.name + mark, *(_ci(result.interval(s.name, k)) for k in kpis))
@@ -84,7 +84,8 @@ def print_experiment(result: ExperimentResult) -> None:
     comp = Table(title=f"{kpi} against the base {exp.base!r}: paired differences "
                        "(common random numbers, Bonferroni)")
     for col in ("rank", "scenario", "difference", "verdict"):
-        comp.add_column(col, justify="right" if col in ("rank", "difference") else "left")
+        comp.add_column(col, justify="right" if col in ("rank", "difference") else "left",
+                        no_wrap=col == "scenario")
     for c in result.comparisons(kpi):
         comp.add_row(str(c.rank), c.scenario, _ci(c.difference), c.verdict)
     out.print(comp)

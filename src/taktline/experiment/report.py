@@ -94,7 +94,7 @@ def _warmup_figure(result: ExperimentResult) -> Figure:
     step = result.experiment.spec.run.step
     fig, ax = new_figure(9.0, 3.2)
     hours = np.arange(len(w.series) + 1) * step / 3600.0
-    ax.stairs(w.series, hours, label=f"mean {w.series_name} of the pilot runs")
+    ax.stairs(w.series, hours, label=f"mean {w.series_name} of the pilot runs", baseline=None)
     ax.axvline(w.seconds / 3600.0, color="black", linestyle="--",
                label=f"MSER-5 truncation ({w.seconds / 3600:g} h)")
     ax.set_xlabel("hours from the start")
@@ -158,10 +158,10 @@ def _comparison_tables(result: ExperimentResult) -> list[str]:
 
 
 def _shown(result: ExperimentResult) -> list[str]:
-    """Base and best (by the objective) scenario: the ones with station figures."""
+    """The base, the best and the worst scenario by the objective (station figures)."""
     exp = result.experiment
-    best = best_scenario(result, exp.spec.objective.kpi)
-    return [exp.base] if best == exp.base else [exp.base, best]
+    ranked = [c.scenario for c in result.comparisons(exp.spec.objective.kpi)]
+    return list(dict.fromkeys([exp.base, ranked[0], ranked[-1]]))
 
 
 def write_experiment_report(result: ExperimentResult, path: str | Path) -> Path:
