@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taktline.plant import Plant, bundled_plants, load_plant
+from taktline.plant import Plant, bundled_plants, load_plant, parse_plant
 from taktline.plant.orders import Order, parse_sequence
 from taktline.sim import Run, run_twin
 from taktline.sim.records import RecordLog
@@ -68,6 +68,32 @@ def test_bundled_plants(name: str, seed: int) -> None:
 
 def test_bundled_plant_for_a_week_without_buffer_records() -> None:
     assert_same(load_plant("five_station_agv"), 7 * DAY, 5, record_buffers=False)
+
+
+def _line(n: int, cycle: int, failures: bool) -> Plant:
+    """The benchmark line: n stations, buffers of 2, saturated source."""
+    fail = (", failures: [{ttf: {dist: exponential, mean: 8h}, "
+            "ttr: {dist: exponential, mean: 5min}}]") if failures else ""
+    lines = ["name: line", f"takt: {cycle}", "shops: [{id: s}]",
+             "products: {variants: [{id: v, share: 1}], colours: [{id: c, share: 1}]}",
+             "sources: [{kind: vehicles, id: src, to: b0}]", "buffers:",
+             "  - {id: b0, capacity: 1}"]
+    lines += [f"  - {{id: b{i}, capacity: 2}}" for i in range(1, n)]
+    lines += [f"  - {{id: b{n}, capacity: 1}}", "stations:"]
+    lines += [f"  - {{id: m{i}, shop: s, cycle: {cycle}, inputs: [b{i}], outputs: [b{i + 1}]"
+              f"{fail}}}" for i in range(n)]
+    lines.append(f"sinks: [{{id: out, from: b{n}}}]")
+    return parse_plant("\n".join(lines))
+
+
+@pytest.mark.parametrize(("cycle", "failures", "completed"),
+                         [(110, True, 5018), (120, False, 4990)])
+def test_fifty_station_line_for_a_week(cycle: int, failures: bool, completed: int) -> None:
+    """The benchmark line (5018 parts, as the SimPy model makes) and the deterministic
+    line of validation.md (4990 parts before the horizon); long enough for the driver to
+    move records out and refill samplers many times."""
+    r = assert_same(_line(50, cycle, failures), 7 * DAY, 1, record_buffers=False)
+    assert r.completed == completed
 
 
 def _sequence(p: Plant, n: int) -> list[Order]:

@@ -98,8 +98,8 @@ def can_take_now(S: Sim, actor: int, b: int) -> bool:
         return False
     in0 = ei[actor, S_IN0]
     for k in range(ei[actor, S_NIN]):
-        other = S.aux[in0 + 2 * k]
-        if other != b and ready(S, other) < S.aux[in0 + 2 * k + 1]:
+        other = S.pool[in0 + 2 * k]
+        if other != b and ready(S, other) < S.pool[in0 + 2 * k + 1]:
             return False
     return True
 
@@ -113,7 +113,7 @@ def has_space(S: Sim, b: int) -> bool:
     if cap == 0:  # a hand-over place: only if a consumer takes the item at once
         c0 = ei[b, B_C0]
         for k in range(ei[b, B_NC]):
-            if can_take_now(S, S.aux[c0 + k], b):
+            if can_take_now(S, S.pool[c0 + k], b):
                 return True
     return False
 
@@ -152,7 +152,7 @@ def put(S: Sim, b: int, item: int, reserved: bool) -> int:
     if ei[b, B_CAP] == 0:
         c0 = ei[b, B_C0]
         for k in range(ei[b, B_NC]):
-            c = S.aux[c0 + k]
+            c = S.pool[c0 + k]
             if can_take_now(S, c, b):
                 return int(c)
         if ei[b, B_REC]:  # nobody takes it (an AGV's reserved drop): it stays, and counts

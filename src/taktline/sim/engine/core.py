@@ -10,7 +10,7 @@ more room (runs are deterministic, so the rerun gives the same records).
 
 from __future__ import annotations
 
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
     F_NOW,
     HQ_KEY,
@@ -25,6 +25,7 @@ from taktline.sim.engine.layout import (
     IT_SERIAL,
     IT_VARIANT,
     IT_VEHICLE,
+    K_FREE0,
     K_FREE_N,
     K_FREE_SOFT,
     K_HEAP_N,
@@ -34,10 +35,14 @@ from taktline.sim.engine.layout import (
     K_SEQ,
     K_SERIAL,
     K_SERVICE,
+    K_SOON0,
     K_SOON_GROW,
     K_SOON_HEAD,
     K_SOON_N,
+    K_SOON_SIZE,
     K_SOON_SOFT,
+    K_TABLE0,
+    KERNEL,
     P_CONST,
     P_FILL,
     P_HEAD,
@@ -76,17 +81,17 @@ __all__ = [
 @compiled
 def now(S: Sim) -> float:
     """The clock."""
-    return float(S.kf[F_NOW])
+    return float(S.ef[KERNEL, F_NOW])
 
 
 # -- event heap: (time, key = prio << PRIO_SHIFT | seq) totally ordered -----------------
 @compiled
 def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int) -> None:
     """Schedule an event (the kernel's ``at``)."""
-    ki, ht, hq = S.ki, S.ht, S.hq
-    seq = ki[K_SEQ] + 1
-    ki[K_SEQ] = seq
-    n = ki[K_HEAP_N]
+    ki, ht, hq = S.ei, S.ht, S.hq
+    seq = ki[KERNEL, K_SEQ] + 1
+    ki[KERNEL, K_SEQ] = seq
+    n = ki[KERNEL, K_HEAP_N]
     if n >= ht.shape[0]:
         raise CapacityExceeded("event heap")
     key = (prio << PRIO_SHIFT) | seq
@@ -107,21 +112,21 @@ def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int
     hq[i, HQ_KIND] = kind
     hq[i, HQ_TARGET] = target
     hq[i, HQ_TOKEN] = token
-    ki[K_HEAP_N] = n + 1
-    if n + 1 > ki[K_HEAP_SOFT]:
-        ki[K_SERVICE] = 1
+    ki[KERNEL, K_HEAP_N] = n + 1
+    if n + 1 > ki[KERNEL, K_HEAP_SOFT]:
+        ki[KERNEL, K_SERVICE] = 1
 
 
 @compiled
 def heap_pop(S: Sim) -> tuple[float, int, int, int]:
     """Remove the first event: (time, kind, target, token)."""
-    ki, ht, hq = S.ki, S.ht, S.hq
+    ki, ht, hq = S.ei, S.ht, S.hq
     time = ht[0]
     kind = hq[0, HQ_KIND]
     target = hq[0, HQ_TARGET]
     token = hq[0, HQ_TOKEN]
-    n = ki[K_HEAP_N] - 1
-    ki[K_HEAP_N] = n
+    n = ki[KERNEL, K_HEAP_N] - 1
+    ki[KERNEL, K_HEAP_N] = n
     if n > 0:
         lt = ht[n]
         lk = hq[n, HQ_KEY]
@@ -152,28 +157,30 @@ def heap_pop(S: Sim) -> tuple[float, int, int, int]:
 # -- same-instant queue (the kernel's ``soon``) ----------------------------------------
 @compiled
 def soon_push(S: Sim, op: int, actor: int, slot: int) -> None:
-    ki, sq = S.ki, S.sq
-    n = ki[K_SOON_N]
-    size = sq.shape[0]
+    """Queue a wake-up at this instant: entries of (op, actor, slot) in a pool ring."""
+    k = S.ei[KERNEL]
+    n = k[K_SOON_N]
+    size = k[K_SOON_SIZE]
     if n >= size:
         raise CapacityExceeded("same-instant queue")
-    pos = (ki[K_SOON_HEAD] + n) & (size - 1)
-    sq[pos, 0] = op
-    sq[pos, 1] = actor
-    sq[pos, 2] = slot
-    ki[K_SOON_N] = n + 1
-    if n + 1 > ki[K_SOON_SOFT]:
-        ki[K_SERVICE] = 1
-        ki[K_SOON_GROW] = 1
+    pos = k[K_SOON0] + 3 * ((k[K_SOON_HEAD] + n) & (size - 1))
+    S.pool[pos] = op
+    S.pool[pos + 1] = actor
+    S.pool[pos + 2] = slot
+    k[K_SOON_N] = n + 1
+    if n + 1 > k[K_SOON_SOFT]:
+        k[K_SERVICE] = 1
+        k[K_SOON_GROW] = 1
 
 
 @compiled
 def soon_pop(S: Sim) -> tuple[int, int, int]:
-    ki, sq = S.ki, S.sq
-    pos = ki[K_SOON_HEAD]
-    ki[K_SOON_HEAD] = (pos + 1) & (sq.shape[0] - 1)
-    ki[K_SOON_N] -= 1
-    return int(sq[pos, 0]), int(sq[pos, 1]), int(sq[pos, 2])
+    k = S.ei[KERNEL]
+    head = k[K_SOON_HEAD]
+    pos = k[K_SOON0] + 3 * head
+    k[K_SOON_HEAD] = (head + 1) & (k[K_SOON_SIZE] - 1)
+    k[K_SOON_N] -= 1
+    return int(S.pool[pos]), int(S.pool[pos + 1]), int(S.pool[pos + 2])
 
 
 # -- samplers ------------------------------------------------------------------------
@@ -187,10 +194,10 @@ def draw(S: Sim, p: int) -> float:
     fill = ei[p, P_FILL]
     if head >= fill:
         raise CapacityExceeded("sampler")
-    value = S.sbuf[ei[p, P_OFF] + (head & (ei[p, P_SIZE] - 1))]
+    value = S.poolf[ei[p, P_OFF] + (head & (ei[p, P_SIZE] - 1))]
     ei[p, P_HEAD] = head + 1
     if fill - head - 1 < ei[p, P_LOW]:
-        S.ki[K_SERVICE] = 1
+        ei[KERNEL, K_SERVICE] = 1
     return float(value)
 
 
@@ -198,17 +205,17 @@ def draw(S: Sim, p: int) -> float:
 @compiled
 def item_new(S: Sim, part: int) -> int:
     """A new part (the model's ``new_part``): the next serial number."""
-    ki = S.ki
-    n = ki[K_FREE_N]
+    k = S.ei[KERNEL]
+    n = k[K_FREE_N]
     if n <= 0:
         raise CapacityExceeded("items")
     n -= 1
-    ki[K_FREE_N] = n
-    if n < ki[K_FREE_SOFT]:
-        ki[K_SERVICE] = 1
-    row = S.free[n]
-    serial = ki[K_SERIAL] + 1
-    ki[K_SERIAL] = serial
+    k[K_FREE_N] = n
+    if n < k[K_FREE_SOFT]:
+        k[K_SERVICE] = 1
+    row = S.pool[k[K_FREE0] + n]
+    serial = k[K_SERIAL] + 1
+    k[K_SERIAL] = serial
     it = S.items
     it[row, IT_SERIAL] = serial
     it[row, IT_PART] = part
@@ -224,28 +231,29 @@ def item_new(S: Sim, part: int) -> int:
 @compiled
 def item_free(S: Sim, row: int) -> None:
     """An item left the plant (dispatched, or joined into another)."""
-    n = S.ki[K_FREE_N]
-    S.free[n] = row
-    S.ki[K_FREE_N] = n + 1
+    k = S.ei[KERNEL]
+    n = k[K_FREE_N]
+    S.pool[k[K_FREE0] + n] = row
+    k[K_FREE_N] = n + 1
 
 
 # -- record rows ---------------------------------------------------------------------
-@compiled
+@inlined
 def rec_row(S: Sim, table: int) -> tuple[int, int]:
     """Append a row to a staged record table: (offset of its floats, of its integers)."""
-    rsm = S.rsm
-    n = rsm[table, RS_N]
-    if n >= rsm[table, RS_CAP]:
+    ei = S.ei
+    t = ei[KERNEL, K_TABLE0] + table
+    n = ei[t, RS_N]
+    if n >= ei[t, RS_CAP]:
         raise CapacityExceeded("records")
-    rsm[table, RS_N] = n + 1
-    if n + 1 > rsm[table, RS_CAP] - S.ki[K_REC_SOFT]:
-        S.ki[K_SERVICE] = 1
-    return (int(rsm[table, RS_FOFF] + n * rsm[table, RS_NF]),
-            int(rsm[table, RS_IOFF] + n * rsm[table, RS_NI]))
+    ei[t, RS_N] = n + 1
+    if n + 1 > ei[t, RS_CAP] - ei[KERNEL, K_REC_SOFT]:
+        ei[KERNEL, K_SERVICE] = 1
+    return int(ei[t, RS_FOFF] + n * ei[t, RS_NF]), int(ei[t, RS_IOFF] + n * ei[t, RS_NI])
 
 
 # -- runtime queues in the pool: columns c0..c0+3 of a row are (offset, size, head, n) ---
-@compiled
+@inlined
 def ring_push(S: Sim, row: int, c0: int, value: int) -> int:
     """Append ``value`` to the ring; its position in the pool."""
     ei = S.ei
@@ -256,12 +264,12 @@ def ring_push(S: Sim, row: int, c0: int, value: int) -> int:
     pos = ei[row, c0] + ((ei[row, c0 + 2] + n) & (size - 1))
     S.pool[pos] = value
     ei[row, c0 + 3] = n + 1
-    if n + 1 > size - S.ki[K_RING_MARGIN]:
-        S.ki[K_SERVICE] = 1
+    if n + 1 > size - ei[KERNEL, K_RING_MARGIN]:
+        ei[KERNEL, K_SERVICE] = 1
     return int(pos)
 
 
-@compiled
+@inlined
 def ring_pop(S: Sim, row: int, c0: int) -> int:
     """Remove the head of the ring; its position in the pool."""
     ei = S.ei
@@ -289,5 +297,5 @@ def list_add(S: Sim, row: int, c0: int, value: int) -> None:
         raise CapacityExceeded("waiting list")
     S.pool[ei[row, c0] + n] = value
     ei[row, c0 + 2] = n + 1
-    if n + 1 > cap - S.ki[K_RING_MARGIN]:
-        S.ki[K_SERVICE] = 1
+    if n + 1 > cap - ei[KERNEL, K_RING_MARGIN]:
+        ei[KERNEL, K_SERVICE] = 1

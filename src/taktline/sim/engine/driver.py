@@ -25,9 +25,9 @@ from taktline.plant.schema import Plant
 from taktline.sim.engine import layout as L
 from taktline.sim.engine.cache import refresh
 from taktline.sim.engine.layout import CapacityExceeded, Sim
-from taktline.sim.engine.loop import SERVICE, begin, run_until
-from taktline.sim.engine.lower import Lowered, lower, pow2, staging
-from taktline.sim.engine.tables import Stash, flush
+from taktline.sim.engine.loop import SERVICE, run_until
+from taktline.sim.engine.lower import Lowered, lower
+from taktline.sim.engine.tables import Stash, flush, full, table_rows
 from taktline.sim.model import Model
 from taktline.sim.random import _BATCH as BATCH
 from taktline.sim.records import RecordLog
@@ -36,7 +36,7 @@ __all__ = ["Outcome", "compile_engine", "run_compiled"]
 
 Progress = Callable[[float, float], None]
 MAX_SCALE = 512
-MAX_CHUNK = 1 << 20  # staged rows per record table, at most
+MAX_CHUNK = 1 << 17  # staged rows per record table, at most
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,17 @@ class Outcome:
     compile_s: float
 
 
-def compile_engine(sim: Sim, order: L.I64) -> float:
-    """Compile the entry points, or load them from numba's cache; the seconds it took
-    (0 when this process has them already)."""
-    entry, loop = cast(Any, begin), cast(Any, run_until)
+def compile_engine(sim: Sim) -> float:
+    """Compile the event loop, or load it from numba's cache; the seconds it took (0
+    when this process has it already)."""
+    loop = cast(Any, run_until)
     if not hasattr(loop, "compile"):  # NUMBA_DISABLE_JIT: plain Python
         return 0.0
-    if entry.signatures and loop.signatures:
+    if loop.signatures:
         return 0.0
     start = time.perf_counter()
     refresh(Path(loop._cache._cache_path))  # stale callers in other files would survive
-    typeof = cast(Any, numba).typeof
-    entry.compile((typeof(sim), typeof(order)))
-    loop.compile((typeof(sim), numba.float64))
+    loop.compile((cast(Any, numba).typeof(sim), numba.float64))
     return time.perf_counter() - start
 
 
@@ -80,7 +78,7 @@ def run_compiled(
     while True:
         model = Model(plant, seed, orders=orders, record_buffers=record_buffers)
         low = lower(model, scale)
-        compile_s += compile_engine(low.sim, low.order)
+        compile_s += compile_engine(low.sim)
         stash = Stash(len(model.stations))
         try:
             sim = _drive(model, low, stash, horizon_s, progress, step_s)
@@ -90,13 +88,17 @@ def run_compiled(
             scale *= 8
             continue
         _finish(model, low, stash, sim)
-        return Outcome(log=model.log, events=int(sim.ki[L.K_EVENTS]), compile_s=compile_s)
+        return Outcome(log=model.log, events=int(sim.ei[L.KERNEL, L.K_EVENTS]), compile_s=compile_s)
 
 
 def _drive(model: Model, low: Lowered, stash: Stash, horizon_s: float,
            progress: Progress | None, step_s: float) -> Sim:
     sim = _refill(low.sim, low)
-    begin(sim, low.order)
+    _queue_begin(sim, low.order)
+    horizon_s = float(horizon_s)  # one compiled signature: an int horizon would be another
+    if horizon_s <= 0.0:  # no run at all: the components begin, nothing they queue runs
+        sim.ei[L.KERNEL, L.K_BEGIN_ONLY] = 1
+        run_until(sim, -math.inf)
     t = 0.0
     while t < horizon_s:
         t = min(t + step_s, horizon_s) if progress is not None else horizon_s
@@ -105,6 +107,18 @@ def _drive(model: Model, low: Lowered, stash: Stash, horizon_s: float,
         if progress is not None:
             progress(t, horizon_s)
     return sim
+
+
+def _queue_begin(sim: Sim, order: L.I64) -> None:
+    """Queue every component's ``begin`` at time 0, in the model's order."""
+    k = sim.ei[L.KERNEL]
+    n = len(order)
+    entries = sim.pool[int(k[L.K_SOON0]): int(k[L.K_SOON0]) + 3 * n].reshape(n, 3)
+    entries[:, 0] = L.OP_BEGIN
+    entries[:, 1] = order
+    entries[:, 2] = 0
+    k[L.K_SOON_HEAD] = 0
+    k[L.K_SOON_N] = n
 
 
 def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim) -> None:
@@ -124,22 +138,47 @@ def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim) -> None:
 
 # -- service: between two events ------------------------------------------------------
 def _service(sim: Sim, low: Lowered, model: Model, stash: Stash) -> Sim:
+    k = sim.ei[L.KERNEL]
     sim = _refill(sim, low)
     sim = _grow_heap(sim, low)
+    sim = _grow_items(sim)
     sim = _grow_pool(sim, low)
-    sim = _grow_items(sim, low)
-    ki = sim.ki
-    if ki[L.K_SOON_GROW]:  # the queue is empty between events: a larger one, from 0
-        size = sim.sq.shape[0] * 2
-        sim = sim._replace(sq=np.zeros((size, 3), np.int64))
-        ki[L.K_SOON_HEAD] = 0
-        ki[L.K_SOON_SOFT] = size // 2
-        ki[L.K_SOON_GROW] = 0
+    if k[L.K_SOON_GROW]:  # the queue is empty between events: a larger one, from 0
+        size = int(k[L.K_SOON_SIZE]) * 2
+        sim, k[L.K_SOON0] = _append(sim, 3 * size)
+        k[L.K_SOON_SIZE] = size
+        k[L.K_SOON_HEAD] = 0
+        k[L.K_SOON_SOFT] = size // 2
+        k[L.K_SOON_GROW] = 0
+    grow = full(sim)
     if flush(sim, low, model, stash, everything=False):
-        chunk = int(sim.rsm[0, L.RS_CAP]) - low.room.records
-        if chunk < MAX_CHUNK:  # all tables are empty now: stage twice as many rows
-            sim = sim._replace(**staging(low.room, 2 * chunk))
-    ki[L.K_SERVICE] = 0
+        sim = _restage(sim, low, grow)
+    k[L.K_SERVICE] = 0
+    return sim
+
+
+def _append(sim: Sim, n: int) -> tuple[Sim, int]:
+    """A new region of ``n`` slots at the end of both pools: (state, its offset)."""
+    off = sim.pool.shape[0]
+    pool = np.concatenate([sim.pool, np.zeros(n, np.int64)])
+    poolf = np.concatenate([sim.poolf, np.zeros(n)])
+    return sim._replace(pool=pool, poolf=poolf), off
+
+
+def _restage(sim: Sim, low: Lowered, grow: np.ndarray) -> Sim:
+    """Staged tables that filled up (now empty) get regions twice as large."""
+    for t in np.flatnonzero(grow).tolist():
+        rows = table_rows(sim)
+        cap = int(rows[t, L.RS_CAP])
+        chunk = min(2 * (cap - low.room.records), MAX_CHUNK)
+        nf, ni = L.TABLE_WIDTHS[t]
+        new = chunk + low.room.records
+        if new <= cap:
+            continue
+        sim, foff = _append(sim, nf * new)
+        sim, ioff = _append(sim, ni * new)
+        rows = table_rows(sim)
+        rows[t, L.RS_FOFF], rows[t, L.RS_IOFF], rows[t, L.RS_CAP] = foff, ioff, new
     return sim
 
 
@@ -157,62 +196,58 @@ def _refill(sim: Sim, low: Lowered) -> Sim:
         fill_batch = low.samplers[n]._fill  # the Python sampler's own batches, in order
         while size - (f - h) >= BATCH:
             pos = off + (f & (size - 1))
-            sim.sbuf[pos: pos + BATCH] = fill_batch(BATCH)
+            sim.poolf[pos: pos + BATCH] = fill_batch(BATCH)
             f += BATCH
         ei[row, L.P_FILL] = f
     return sim
 
 
 def _grow_heap(sim: Sim, low: Lowered) -> Sim:
-    ki = sim.ki
-    if ki[L.K_HEAP_N] <= ki[L.K_HEAP_SOFT]:
+    k = sim.ei[L.KERNEL]
+    if k[L.K_HEAP_N] <= k[L.K_HEAP_SOFT]:
         return sim
     size = sim.ht.shape[0] * 2
     ht = np.zeros(size)
     hq = np.zeros((size, 4), np.int64)
     ht[: sim.ht.shape[0]] = sim.ht
     hq[: sim.hq.shape[0]] = sim.hq
-    ki[L.K_HEAP_SOFT] = size - low.room.heap
+    k[L.K_HEAP_SOFT] = size - low.room.heap
     return sim._replace(ht=ht, hq=hq)
 
 
-def _grow_items(sim: Sim, low: Lowered) -> Sim:
-    ki = sim.ki
-    if ki[L.K_FREE_N] >= ki[L.K_FREE_SOFT]:
+def _grow_items(sim: Sim) -> Sim:
+    """Twice as many item rows, and a free list (a new region) that holds them all."""
+    k = sim.ei[L.KERNEL]
+    if k[L.K_FREE_N] >= k[L.K_FREE_SOFT]:
         return sim
     old = sim.items.shape[0]
     size = old * 2
     items = np.zeros((size, L.IT_WIDTH), np.int64)
     items[:old] = sim.items
-    free = np.zeros(size, np.int64)
-    n = int(ki[L.K_FREE_N])
-    free[:n] = sim.free[:n]
-    free[n: n + size - old] = np.arange(size - 1, old - 1, -1)
-    ki[L.K_FREE_N] = n + size - old
-    return sim._replace(items=items, free=free)
+    n = int(k[L.K_FREE_N])
+    sim, off = _append(sim, size)
+    sim.pool[off: off + n] = sim.pool[int(k[L.K_FREE0]): int(k[L.K_FREE0]) + n]
+    sim.pool[off + n: off + n + size - old] = np.arange(size - 1, old - 1, -1)
+    k[L.K_FREE0] = off
+    k[L.K_FREE_N] = n + size - old
+    return sim._replace(items=items)
 
 
 def _grow_pool(sim: Sim, low: Lowered) -> Sim:
     """Move every queue or list that passed its margin to a region twice as large."""
-    ei, margin = sim.ei, int(sim.ki[L.K_RING_MARGIN])
-    grow_rings = [(r, c) for r, c in low.rings if ei[r, c + 3] > ei[r, c + 1] - margin]
-    grow_lists = [(r, c) for r, c in low.lists if ei[r, c + 2] > ei[r, c + 1] - margin]
-    if not grow_rings and not grow_lists:
-        return sim
-    extra = sum(2 * int(ei[r, c + 1]) for r, c in (*grow_rings, *grow_lists))
-    end = sim.pool.shape[0]
-    pool = np.concatenate([sim.pool, np.zeros(extra, np.int64)])
-    poolf = np.concatenate([sim.poolf, np.zeros(extra)])
-    for r, c in grow_rings:
+    ei, margin = sim.ei, int(sim.ei[L.KERNEL, L.K_RING_MARGIN])
+    for r, c in low.rings:
         off, size, head, n = (int(x) for x in ei[r, c: c + 4])
-        idx = off + (head + np.arange(n)) % size
-        pool[end: end + n] = sim.pool[idx]
-        poolf[end: end + n] = sim.poolf[idx]
-        ei[r, c: c + 4] = (end, pow2(2 * size), 0, n)
-        end += 2 * size
-    for r, c in grow_lists:
+        if n > size - margin:
+            sim, new = _append(sim, 2 * size)
+            idx = off + (head + np.arange(n)) % size
+            sim.pool[new: new + n] = sim.pool[idx]
+            sim.poolf[new: new + n] = sim.poolf[idx]
+            ei[r, c: c + 4] = (new, 2 * size, 0, n)
+    for r, c in low.lists:
         off, size, n = (int(x) for x in ei[r, c: c + 3])
-        pool[end: end + n] = sim.pool[off: off + n]
-        ei[r, c: c + 3] = (end, 2 * size, n)
-        end += 2 * size
-    return sim._replace(pool=pool, poolf=poolf)
+        if n > size - margin:
+            sim, new = _append(sim, 2 * size)
+            sim.pool[new: new + n] = sim.pool[off: off + n]
+            ei[r, c: c + 3] = (new, 2 * size, n)
+    return sim

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from taktline.sim.engine.buffers import has_space, put, ready, take, wait_for_item, wait_for_space
 from taktline.sim.engine.core import draw, heap_push, item_new, now, ring_pop, ring_push
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
     A_FLEET,
     A_ITEM,
@@ -51,6 +51,7 @@ from taktline.sim.engine.layout import (
     K_BODY,
     K_VEHICLE,
     K_VMODEL0,
+    KERNEL,
     MAKE_MIX,
     MAKE_ORDERS,
     MV_DROP,
@@ -105,19 +106,19 @@ __all__ = [
 @compiled
 def _pick(S: Sim, c0: int, n: int, u: float) -> int:
     for i in range(n):
-        if u < S.fx[c0 + i]:
+        if u < S.poolf[c0 + i]:
             return i
     return n - 1
 
 
 @compiled
 def _vehicle(S: Sim, variant: int, colour: int, options: int, order: int) -> int:
-    item = item_new(S, S.ki[K_BODY])
+    item = item_new(S, S.ei[KERNEL, K_BODY])
     it = S.items
-    it[item, IT_VEHICLE] = S.ki[K_VEHICLE]
-    S.ki[K_VEHICLE] += 1
+    it[item, IT_VEHICLE] = S.ei[KERNEL, K_VEHICLE]
+    S.ei[KERNEL, K_VEHICLE] += 1
     it[item, IT_VARIANT] = variant
-    it[item, IT_MODEL] = S.aux[S.ki[K_VMODEL0] + variant]
+    it[item, IT_MODEL] = S.pool[S.ei[KERNEL, K_VMODEL0] + variant]
     it[item, IT_COLOUR] = colour
     it[item, IT_OPTIONS] = options
     rec_vehicle(S, order)
@@ -135,19 +136,19 @@ def _make(S: Sim, r: int) -> int:
             return -1
         ei[r, R_OPOS] = pos + 1
         o = ei[r, R_ORD0] + 3 * pos
-        return _vehicle(S, S.aux[o], S.aux[o + 1], S.aux[o + 2], pos)
+        return _vehicle(S, S.pool[o], S.pool[o + 1], S.pool[o + 2], pos)
     if kind == MAKE_MIX:
         variant = _pick(S, ei[r, R_VCUM0], ei[r, R_NVAR], draw(S, ei[r, R_UVAR]))
         colour = _pick(S, ei[r, R_CCUM0], ei[r, R_NCOL], draw(S, ei[r, R_UCOL]))
         mask = 0
         for i in range(ei[r, R_NOPT]):
-            if draw(S, S.aux[ei[r, R_UOPT0] + i]) < S.fx[ei[r, R_RATE0] + i]:
+            if draw(S, S.pool[ei[r, R_UOPT0] + i]) < S.poolf[ei[r, R_RATE0] + i]:
                 mask |= 1 << i
         return _vehicle(S, variant, colour, mask, -1)
     return item_new(S, ei[r, R_PART])
 
 
-@compiled
+@inlined
 def _release_put(S: Sim, r: int, item: int) -> None:
     taker = put(S, S.ei[r, R_BUF], item, False)
     if taker >= 0:
@@ -158,7 +159,7 @@ def _release_put(S: Sim, r: int, item: int) -> None:
                     it[item, IT_OPTIONS])
 
 
-@compiled
+@inlined
 def release_wake_output(S: Sim, r: int, slot: int) -> None:
     ei = S.ei
     b = ei[r, R_BUF]
@@ -181,7 +182,7 @@ def release_wake_output(S: Sim, r: int, slot: int) -> None:
         wait_for_space(S, b, r, 0)
 
 
-@compiled
+@inlined
 def release_begin(S: Sim, r: int) -> None:
     if S.ei[r, R_INTERVAL] < 0:
         release_wake_output(S, r, 0)
@@ -189,7 +190,7 @@ def release_begin(S: Sim, r: int) -> None:
         heap_push(S, now(S) + draw(S, S.ei[r, R_INTERVAL]), NORMAL, EV_RELEASE, r, 0)
 
 
-@compiled
+@inlined
 def release_arrive(S: Sim, r: int) -> None:
     item = _make(S, r)
     if item < 0:
@@ -199,19 +200,19 @@ def release_arrive(S: Sim, r: int) -> None:
     release_wake_output(S, r, 0)
 
 
-@compiled
+@inlined
 def feed_deliver(S: Sim, f: int) -> None:
     ring_push(S, f, FD_D0, item_new(S, S.ei[f, FD_PART]))
     _unload(S, f)
 
 
-@compiled
+@inlined
 def feed_wake_output(S: Sim, f: int, slot: int) -> None:
     S.ei[f, FD_WAITING] = 0  # the buffer woke us: we are off its list
     _unload(S, f)
 
 
-@compiled
+@inlined
 def _unload(S: Sim, f: int) -> None:
     """Put what waits at the dock into the stock while it has room."""
     ei = S.ei
@@ -228,16 +229,16 @@ def _unload(S: Sim, f: int) -> None:
 # -- AGV moves and fleets ------------------------------------------------------------
 @compiled
 def _dist(S: Sim, fl: int, a: int, b: int) -> float:
-    return float(S.fx[S.ei[fl, FL_D0] + a * S.ei[fl, FL_NN] + b])
+    return float(S.poolf[S.ei[fl, FL_D0] + a * S.ei[fl, FL_NN] + b])
 
 
-@compiled
+@inlined
 def _set(S: Sim, a: int, state: int) -> None:
     S.ei[a, A_STATE] = state
     rec_agv(S, S.ei[S.ei[a, A_FLEET], IDX], S.ei[a, IDX], state)
 
 
-@compiled
+@inlined
 def _start(S: Sim, a: int, mv: int) -> None:
     """The AGV takes the task (it is dispatched now): travel to the pickup."""
     ei = S.ei
@@ -249,7 +250,7 @@ def _start(S: Sim, a: int, mv: int) -> None:
     heap_push(S, now(S) + travel, NORMAL, EV_AT_PICKUP, a, 0)
 
 
-@compiled
+@inlined
 def _assign(S: Sim, mv: int) -> None:
     """Give the task to the nearest idle AGV, or queue it."""
     ei = S.ei
@@ -269,7 +270,7 @@ def _assign(S: Sim, mv: int) -> None:
         _start(S, best, mv)
 
 
-@compiled
+@inlined
 def _request(S: Sim, mv: int) -> None:
     """Turn every waiting item that has a place to go into a task."""
     ei = S.ei
@@ -289,20 +290,20 @@ def _request(S: Sim, mv: int) -> None:
         wait_for_item(S, src, mv, 0)
 
 
-@compiled
+@inlined
 def move_wake_input(S: Sim, mv: int, slot: int) -> None:
     if slot >= 0:
         S.ei[mv, MV_WITEM] = 0
     _request(S, mv)
 
 
-@compiled
+@inlined
 def move_wake_output(S: Sim, mv: int, slot: int) -> None:
     S.ei[mv, MV_WSPACE] = 0
     _request(S, mv)
 
 
-@compiled
+@inlined
 def fleet_begin(S: Sim, fl: int) -> None:
     ei = S.ei
     a0 = ei[fl, FL_A0]
@@ -313,7 +314,7 @@ def fleet_begin(S: Sim, fl: int) -> None:
         _request(S, mv)
 
 
-@compiled
+@inlined
 def agv_at_pickup(S: Sim, a: int) -> None:
     ei = S.ei
     ei[a, A_NODE] = ei[ei[a, A_MOVE], MV_PICK]
@@ -321,7 +322,7 @@ def agv_at_pickup(S: Sim, a: int) -> None:
     heap_push(S, now(S) + draw(S, ei[ei[a, A_FLEET], FL_LOAD]), NORMAL, EV_LOADED, a, 0)
 
 
-@compiled
+@inlined
 def agv_loaded(S: Sim, a: int) -> None:
     ei = S.ei
     mv = ei[a, A_MOVE]
@@ -335,7 +336,7 @@ def agv_loaded(S: Sim, a: int) -> None:
     heap_push(S, now(S) + travel, NORMAL, EV_AT_DROP, a, 0)
 
 
-@compiled
+@inlined
 def agv_at_drop(S: Sim, a: int) -> None:
     ei = S.ei
     ei[a, A_NODE] = ei[ei[a, A_MOVE], MV_DROP]
@@ -343,7 +344,7 @@ def agv_at_drop(S: Sim, a: int) -> None:
     heap_push(S, now(S) + draw(S, ei[ei[a, A_FLEET], FL_UNLOAD]), NORMAL, EV_UNLOADED, a, 0)
 
 
-@compiled
+@inlined
 def agv_unloaded(S: Sim, a: int) -> None:
     ei = S.ei
     mv = ei[a, A_MOVE]

@@ -8,12 +8,15 @@ is and column 1 its index among the objects of its kind (the number the records 
 the other columns depend on the kind and are named by the constants below (``S_`` for
 stations, ``B_`` for buffers, ...). Objects refer to each other by row.
 
-Variable-length data lives in flat arrays addressed by offsets held in the rows:
-``aux``/``fx`` for what the model builder lays out (inputs, outputs, shares ...),
-``pool``/``poolf`` for the queues that change while the twin runs (buffer contents,
-conveyor times, waiting lists, docks, AGV task queues). Items (vehicles and parts) are
-rows of ``items``. Records are staged in ``rsf``/``rsi`` (float and integer columns)
-and moved to the :class:`~taktline.sim.records.RecordLog` by the driver.
+Row 0 is the kernel: the clock, counters, and where the kernel's own queues start.
+Variable-length data lives in regions of two flat arrays, ``pool`` (integers) and
+``poolf`` (floats), addressed by offsets held in the rows: what the model builder lays
+out (inputs, outputs, shares, distances ...) and what changes while the twin runs
+(buffer contents and conveyor times, waiting lists, docks, AGV task queues, the
+same-instant queue, the wake stack, the free item rows, sampler values, staged
+records). Items (vehicles and parts) are rows of ``items``. Records are staged per
+table (a row of kind ``EK_TABLE`` says where) and moved to the
+:class:`~taktline.sim.records.RecordLog` by the driver.
 
 Numba reads the module-level constants as compile-time constants.
 """
@@ -36,37 +39,26 @@ class CapacityExceeded(Exception):
 
 
 class Sim(NamedTuple):
-    """The whole state of one compiled run."""
+    """The whole state of one compiled run (few arrays: a call passes each array as
+    several machine words, so fewer arrays make every call cheaper)."""
 
-    kf: F64  # kernel floats (F_*)
-    ki: I64  # kernel integers (K_*)
+    ei: I64  # entity rows, integer columns; row 0 is the kernel (K_*)
+    ef: F64  # entity rows, float columns; row 0 is the kernel (F_*)
+    pool: I64  # integer lists and queues, each a region (offsets held in rows)
+    poolf: F64  # float lists and queues (a queue with both uses the same offsets)
+    items: I64  # one row per item (IT_*)
     ht: F64  # event heap: times
     hq: I64  # event heap: (key, kind, target, token) per entry
-    sq: I64  # same-instant queue, a ring of (op, actor, slot)
-    wst: I64  # station wake stack (explicit recursion), rows of (station, server, rr)
-    ei: I64  # entity rows, integer columns
-    ef: F64  # entity rows, float columns
-    aux: I64  # laid out by the builder: integer lists (some mutable flags)
-    fx: F64  # laid out by the builder: float lists (shares, distances)
-    pool: I64  # runtime queues, integer slots
-    poolf: F64  # runtime queues, float slots (same offsets as ``pool``)
-    items: I64  # one row per item (IT_*)
-    free: I64  # stack of free item rows
-    scratch: I64  # room for the items of one join
-    sbuf: F64  # sampler values (each sampler a ring in it)
-    rsf: F64  # record staging, float columns
-    rsi: I64  # record staging, integer columns
-    rsm: I64  # record staging: (float offset, int offset, n float, n int, capacity, rows)
 
 
-# -- kernel scalars ------------------------------------------------------------------
+# -- the kernel: row 0 of ``ei`` and ``ef`` --------------------------------------------
+KERNEL = 0
 F_NOW = 0
-F_N = 1
 
-(K_SEQ, K_EVENTS, K_HEAP_N, K_HEAP_SOFT, K_SOON_HEAD, K_SOON_N, K_SOON_SOFT, K_WSP,
- K_SERVICE, K_SERIAL, K_VEHICLE, K_FREE_N, K_FREE_SOFT, K_RING_MARGIN, K_BODY,
- K_VMODEL0, K_NVAR, K_REC_SOFT, K_SOON_GROW) = range(19)
-K_N = 19
+(K_SEQ, K_EVENTS, K_HEAP_N, K_HEAP_SOFT, K_SOON0, K_SOON_SIZE, K_SOON_HEAD, K_SOON_N,
+ K_SOON_SOFT, K_SOON_GROW, K_WST0, K_WST_SIZE, K_SERVICE, K_SERIAL, K_VEHICLE, K_FREE0,
+ K_FREE_N, K_FREE_SOFT, K_SCRATCH0, K_RING_MARGIN, K_BODY, K_VMODEL0, K_NVAR,
+ K_REC_SOFT, K_TABLE0, K_BEGIN_ONLY) = range(2, 28)
 
 # -- event kinds (hq columns: key, kind, target row, token) --------------------------
 HQ_KEY, HQ_KIND, HQ_TARGET, HQ_TOKEN = range(4)
@@ -80,12 +72,13 @@ PRIO_SHIFT = 52
 # -- same-instant queue ops ----------------------------------------------------------
 OP_WAKE_IN = 0
 OP_WAKE_OUT = 1
+OP_BEGIN = 2  # arm a component at time 0 (queued for every component before the run)
 
 # -- entity kinds --------------------------------------------------------------------
 KIND = 0
 IDX = 1
 (EK_STATION, EK_BUFFER, EK_SERVER, EK_MODE, EK_SAMPLER, EK_RELEASE, EK_FEED, EK_SINK,
- EK_FLEET, EK_AGV, EK_MOVE, EK_WINDOW) = range(1, 13)
+ EK_FLEET, EK_AGV, EK_MOVE, EK_WINDOW, EK_TABLE) = range(1, 14)
 
 # station
 (S_V0, S_NV, S_IDLE, S_BUSY, S_SETUP, S_BLOCKED, S_FAILED, S_PLANNED, S_PCAUSE,
@@ -158,7 +151,7 @@ TABLE_WIDTHS = (  # (float columns, integer columns) of each staged table
     (1, 2), (2, 4), (1, 4), (1, 3), (2, 3), (2, 3), (1, 3), (1, 3), (3, 4), (1, 4), (1, 2),
     (0, 1),
 )
-RS_FOFF, RS_IOFF, RS_NF, RS_NI, RS_CAP, RS_N = range(6)
+RS_FOFF, RS_IOFF, RS_NF, RS_NI, RS_CAP, RS_N = range(2, 8)  # columns of a table's row
 
 # -- actors (who waits in a buffer's lists): row << 16 | slot ------------------------
 SLOT_BITS = 16

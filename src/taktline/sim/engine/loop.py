@@ -1,8 +1,10 @@
 """The compiled event loop: what each event and each same-instant wake-up does, and
-the loop that advances the clock (:class:`taktline.sim.kernel.Kernel` ``run``).
+the loop that advances the clock (:class:`taktline.sim.kernel.Kernel` ``run``). It is
+the only entry point the driver calls; the components' ``begin`` arrive through the
+same-instant queue.
 
 The loop returns to Python between two events when a sampler, a queue or a record
-table needs the driver (``ki[K_SERVICE]``); calling it again goes on where it stopped.
+table needs the driver (``K_SERVICE``); calling it again goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from taktline.sim.engine.flows import (
     release_begin,
     release_wake_output,
 )
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
     EK_FEED,
     EK_FLEET,
@@ -47,12 +49,18 @@ from taktline.sim.engine.layout import (
     EV_WIN_CLOSE,
     EV_WIN_OPEN,
     F_NOW,
+    K_BEGIN_ONLY,
     K_EVENTS,
     K_HEAP_N,
     K_SERVICE,
+    K_SOON0,
+    K_SOON_HEAD,
     K_SOON_N,
+    KERNEL,
     KIND,
+    OP_BEGIN,
     OP_WAKE_IN,
+    OP_WAKE_OUT,
     S_BF0,
     S_WF0,
     Sim,
@@ -71,7 +79,7 @@ from taktline.sim.engine.work import (
     window_open,
 )
 
-__all__ = ["DONE", "SERVICE", "begin", "run_until"]
+__all__ = ["DONE", "SERVICE", "run_until"]
 
 DONE = 0
 SERVICE = 1
@@ -114,7 +122,7 @@ def _wake_in(S: Sim, actor: int, slot: int) -> None:
     kind = S.ei[actor, KIND]
     if kind == EK_STATION:
         if slot >= 0:
-            S.aux[S.ei[actor, S_WF0] + slot] = 0
+            S.pool[S.ei[actor, S_WF0] + slot] = 0
         station_wake(S, actor)
     elif kind == EK_SINK:
         sink_wake_input(S, actor, slot)
@@ -126,7 +134,7 @@ def _wake_in(S: Sim, actor: int, slot: int) -> None:
 def _wake_out(S: Sim, actor: int, slot: int) -> None:
     kind = S.ei[actor, KIND]
     if kind == EK_STATION:
-        S.aux[S.ei[actor, S_BF0] + slot] = 0
+        S.pool[S.ei[actor, S_BF0] + slot] = 0
         station_wake(S, actor)
     elif kind == EK_RELEASE:
         release_wake_output(S, actor, slot)
@@ -137,47 +145,53 @@ def _wake_out(S: Sim, actor: int, slot: int) -> None:
 
 
 @compiled
+def _begin(S: Sim, row: int) -> None:
+    """Arm a component at time 0 (the Python model's ``begin``)."""
+    kind = S.ei[row, KIND]
+    if kind == EK_STATION:
+        station_begin(S, row)
+    elif kind == EK_RELEASE:
+        release_begin(S, row)
+    elif kind == EK_SINK:
+        sink_wake_input(S, row, 0)
+    elif kind == EK_FLEET:
+        fleet_begin(S, row)
+    elif kind == EK_WINDOW:
+        window_begin(S, row)
+
+
+@inlined
 def _run_soon(S: Sim) -> None:
-    while S.ki[K_SOON_N]:
+    """Everything queued for this instant, in FIFO order. The driver queues the
+    components' ``begin`` first, so what they queue in turn runs after all of them, as
+    in the Python model (with ``K_BEGIN_ONLY`` nothing else runs: a run of length 0)."""
+    k = S.ei[KERNEL]
+    while k[K_SOON_N]:
+        if k[K_BEGIN_ONLY] and S.pool[k[K_SOON0] + 3 * k[K_SOON_HEAD]] != OP_BEGIN:
+            return
         op, actor, slot = soon_pop(S)
         if op == OP_WAKE_IN:
             _wake_in(S, actor, slot)
-        else:
+        elif op == OP_WAKE_OUT:
             _wake_out(S, actor, slot)
+        else:
+            _begin(S, actor)
 
 
 @compiled
 def run_until(S: Sim, until: float) -> int:
     """Process events up to and including ``until`` (then the clock stands at ``until``),
     or return ``SERVICE`` early, between two events, when the driver is needed."""
-    ki, ht = S.ki, S.ht
+    k, ht = S.ei[KERNEL], S.ht
     _run_soon(S)
-    while ki[K_HEAP_N] and ht[0] <= until:
-        if ki[K_SERVICE]:
+    while k[K_HEAP_N] and ht[0] <= until:
+        if k[K_SERVICE]:
             return SERVICE
         time, kind, target, token = heap_pop(S)
-        S.kf[F_NOW] = time
+        S.ef[KERNEL, F_NOW] = time
         _fire(S, kind, target, token)
-        ki[K_EVENTS] += 1
+        k[K_EVENTS] += 1
         _run_soon(S)
-    if until > S.kf[F_NOW]:
-        S.kf[F_NOW] = until
+    if until > S.ef[KERNEL, F_NOW]:
+        S.ef[KERNEL, F_NOW] = until
     return DONE
-
-
-@compiled
-def begin(S: Sim, order: object) -> None:
-    """Arm every component at time 0, in the model's order (rows in ``order``)."""
-    for k in range(len(order)):  # type: ignore[arg-type]
-        row = order[k]  # type: ignore[index]
-        kind = S.ei[row, KIND]
-        if kind == EK_STATION:
-            station_begin(S, row)
-        elif kind == EK_RELEASE:
-            release_begin(S, row)
-        elif kind == EK_SINK:
-            sink_wake_input(S, row, 0)
-        elif kind == EK_FLEET:
-            fleet_begin(S, row)
-        elif kind == EK_WINDOW:
-            window_begin(S, row)

@@ -10,6 +10,7 @@ runtime objects and writes one entity row per object (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from taktline.sim.random import _BATCH as SAMPLER_BATCH
 from taktline.sim.random import Sampler
 from taktline.sim.station import Station
 
-__all__ = ["Lowered", "Room", "lower", "pow2", "staging"]
+__all__ = ["Lowered", "Room", "lower", "pow2", "table_regions"]
 
 ROUTES = {"first_free": L.ROUTE_FIRST_FREE, "round_robin": L.ROUTE_ROUND_ROBIN,
           "shortest": L.ROUTE_SHORTEST, "by_part": L.ROUTE_BY_PART}
@@ -83,24 +84,26 @@ class _Rows:
 
 
 class _Builder:
-    """Collects rows, the aux/fx lists and the pool queues while lowering."""
+    """Collects the rows and the regions of the pools while lowering."""
 
     def __init__(self, model: Model, room: Room) -> None:
         self.model = model
         self.room = room
         self.rows = _Rows()
-        self.aux: list[int] = []
-        self.fx: list[float] = []
+        self.rows.kinds.append(0)  # row 0: the kernel
+        self.rows.index.append(0)
         self.ei_cells: list[tuple[int, int, int]] = []
         self.ef_cells: list[tuple[int, int, float]] = []
-        self.pool_size = 0
-        self.pool_init: list[tuple[int, list[int], list[float]]] = []
+        self.cursor = 0  # end of the regions of pool and poolf laid out so far
+        self.int_init: list[tuple[int, list[int]]] = []
+        self.float_init: list[tuple[int, list[float]]] = []
         self.rings: list[tuple[int, int]] = []
         self.lists: list[tuple[int, int]] = []
         self.samplers: list[Sampler] = []
         self.sampler_draws: list[int] = []
         self.sampler_row: dict[int, int] = {}
         self.sampler_base = 0
+        self.table_base = 0
 
     def put(self, row: int, **cols: int) -> None:
         for name, value in cols.items():
@@ -110,14 +113,22 @@ class _Builder:
         for name, value in cols.items():
             self.ef_cells.append((row, getattr(L, name), float(value)))
 
+    def alloc(self, n: int) -> int:
+        """A region of ``n`` slots in pool and poolf (same offset in both)."""
+        off = self.cursor
+        self.cursor += n
+        return off
+
     def lay(self, values: list[int]) -> int:
-        off = len(self.aux)
-        self.aux.extend(int(v) for v in values)
+        """A region of pool holding ``values``."""
+        off = self.alloc(len(values))
+        self.int_init.append((off, [int(v) for v in values]))
         return off
 
     def layf(self, values: list[float]) -> int:
-        off = len(self.fx)
-        self.fx.extend(float(v) for v in values)
+        """A region of poolf holding ``values``."""
+        off = self.alloc(len(values))
+        self.float_init.append((off, [float(v) for v in values]))
         return off
 
     def ring(self, row: int, c0: int, size: int, items: list[int] | None = None,
@@ -125,18 +136,17 @@ class _Builder:
         """A runtime queue at columns c0..c0+3 (offset, size, head, n) of ``row``."""
         items = items or []
         size = pow2(max(size, len(items)) + self.room.ring + 1)
-        off = self.pool_size
-        self.pool_size += size
+        off = self.alloc(size)
         self.ei_cells += [(row, c0, off), (row, c0 + 1, size), (row, c0 + 2, 0),
                           (row, c0 + 3, len(items))]
-        self.pool_init.append((off, items, times or []))
+        self.int_init.append((off, items))
+        self.float_init.append((off, times or []))
         self.rings.append((row, c0))
 
     def wlist(self, row: int, c0: int, size: int) -> None:
         """A waiting list at columns c0..c0+2 (offset, capacity, n) of ``row``."""
         size = pow2(size + self.room.ring + 1)
-        off = self.pool_size
-        self.pool_size += size
+        off = self.alloc(size)
         self.ei_cells += [(row, c0, off), (row, c0 + 1, size), (row, c0 + 2, 0)]
         self.lists.append((row, c0))
 
@@ -191,6 +201,10 @@ def _assign(b: _Builder) -> None:
     for n in range(len(b.samplers)):
         rows.kinds.append(L.EK_SAMPLER)
         rows.index.append(n)
+    b.table_base = len(rows.kinds)
+    for t in range(L.N_TABLES):
+        rows.kinds.append(L.EK_TABLE)
+        rows.index.append(t)
 
 
 def _taker_servers(buf: Buffer) -> int:
@@ -326,9 +340,8 @@ def _fleet(b: _Builder, fleet: AgvFleet) -> None:
               MV_PICK=mv.pick, MV_DROP=mv.drop)
 
 
-def _samplers(b: _Builder) -> int:
-    """Sampler rows: constants, or a ring of values in ``sbuf`` (its size)."""
-    off = 0
+def _samplers(b: _Builder) -> None:
+    """Sampler rows: constants, or a ring of values in poolf."""
     for n, smp in enumerate(b.samplers):
         row = b.sampler_base + n
         if smp.constant is not None:
@@ -337,9 +350,7 @@ def _samplers(b: _Builder) -> int:
             continue
         low = b.sampler_draws[n] + b.room.draws
         size = pow2(low + 4 * SAMPLER_BATCH)
-        b.put(row, P_OFF=off, P_SIZE=size, P_LOW=low)
-        off += size
-    return off
+        b.put(row, P_OFF=b.alloc(size), P_SIZE=size, P_LOW=low)
 
 
 def _room(model: Model, scale: int) -> Room:
@@ -369,8 +380,8 @@ def _initial_items(model: Model) -> tuple[dict[int, int], list[list[int]]]:
 
 
 def _kernel(b: _Builder, room: Room, n_items: int, scale: int) -> dict[str, Any]:
-    """Kernel scalars, the event heap (conveyor arrivals of the initial stock), the
-    same-instant queue, the wake stack and the item pool."""
+    """Row 0 (clock, counters, where the kernel's queues are), the event heap (conveyor
+    arrivals of the initial stock), and the items."""
     m = b.model
     heap: list[Any] = sorted(m.kernel._heap)
     cap = pow2(2 * len(heap) + 4 * room.heap)
@@ -382,35 +393,29 @@ def _kernel(b: _Builder, room: Room, n_items: int, scale: int) -> dict[str, Any]
             raise TypeError(f"cannot lower a scheduled {fn!r}")
         ht[i] = time
         hq[i] = ((prio << L.PRIO_SHIFT) | seq, L.EV_ARRIVED, b.rows[buf], 0)
-    n_rows = len(b.rows.kinds)
-    soon = pow2((4096 + 8 * n_rows) * scale)
+    soon = pow2((4096 + 8 * len(b.rows.kinds)) * scale)
+    depth = (4 * len(m.stations) + 64) * scale
     icap = pow2(2 * n_items + 4 * room.items + 1024)
-    ki = np.zeros(L.K_N, np.int64)
-    ki[[L.K_SEQ, L.K_HEAP_N, L.K_HEAP_SOFT, L.K_SOON_SOFT, L.K_SERIAL, L.K_VEHICLE,
-        L.K_FREE_N, L.K_FREE_SOFT, L.K_RING_MARGIN, L.K_BODY, L.K_VMODEL0, L.K_NVAR,
-        L.K_REC_SOFT]] = [
-        m.kernel._seq, len(heap), cap - room.heap, soon // 2, m._serial,
-        m._vehicle, icap - n_items, room.items, room.ring, m._body,
-        b.lay(m.variant_model), len(m.variants), room.records]
-    free = np.zeros(icap, np.int64)
-    free[: icap - n_items] = np.arange(icap - 1, n_items - 1, -1)
-    return {"kf": np.array([m.kernel.now]), "ki": ki, "ht": ht, "hq": hq,
-            "sq": np.zeros((soon, 3), np.int64),
-            "wst": np.zeros(((4 * len(m.stations) + 64) * scale, 3), np.int64),
-            "items": np.zeros((icap, L.IT_WIDTH), np.int64), "free": free,
-            "scratch": np.zeros(1 + max(sum(q for _, q in st.inputs)
-                                        for st in m.stations.values()), np.int64)}
+    qty = max(sum(q for _, q in st.inputs) for st in m.stations.values())
+    b.put(L.KERNEL, K_SEQ=m.kernel._seq, K_HEAP_N=len(heap), K_HEAP_SOFT=cap - room.heap,
+          K_SOON0=b.alloc(3 * soon), K_SOON_SIZE=soon, K_SOON_SOFT=soon // 2,
+          K_WST0=b.alloc(3 * depth), K_WST_SIZE=depth, K_SERIAL=m._serial,
+          K_VEHICLE=m._vehicle, K_FREE0=b.lay([*range(icap - 1, n_items - 1, -1), *[0] * n_items]),
+          K_FREE_N=icap - n_items, K_FREE_SOFT=room.items, K_SCRATCH0=b.alloc(qty + 1),
+          K_RING_MARGIN=room.ring, K_BODY=m._body, K_VMODEL0=b.lay(m.variant_model),
+          K_NVAR=len(m.variants), K_REC_SOFT=room.records, K_TABLE0=b.table_base)
+    b.putf(L.KERNEL, F_NOW=m.kernel.now)
+    return {"ht": ht, "hq": hq, "items": np.zeros((icap, L.IT_WIDTH), np.int64)}
 
 
-def staging(room: Room, chunk: int) -> dict[str, Any]:
-    rsm = np.zeros((L.N_TABLES, 6), np.int64)
-    fo = io = 0
-    for t, (nf, ni) in enumerate(L.TABLE_WIDTHS):
+def table_regions(room: Room, chunk: int, alloc: Callable[[int], int]) -> list[list[int]]:
+    """(float offset, int offset, float columns, int columns, capacity, rows) of every
+    staged record table, with regions from ``alloc``."""
+    out = []
+    for nf, ni in L.TABLE_WIDTHS:
         cap = chunk + room.records
-        rsm[t] = (fo, io, nf, ni, cap, 0)
-        fo += nf * cap
-        io += ni * cap
-    return {"rsf": np.zeros(fo), "rsi": np.zeros(io, np.int64), "rsm": rsm}
+        out.append([alloc(nf * cap), alloc(ni * cap), nf, ni, cap, 0])
+    return out
 
 
 def lower(model: Model, scale: int = 1, chunk: int = 1 << 14) -> Lowered:
@@ -437,12 +442,14 @@ def lower(model: Model, scale: int = 1, chunk: int = 1 << 14) -> Lowered:
         b.put(row, W_CAUSE=win.cause, W_ST0=b.lay([b.rows[st] for st in win.stations]),
               W_NS=len(win.stations), W_HASEVERY=win.every is not None)
         b.putf(row, WF_START=win.start, WF_DUR=win.duration, WF_EVERY=win.every or 0.0)
-    sbuf_size = _samplers(b)
+    _samplers(b)
     kernel = _kernel(b, room, len(item_fields), scale)
     if item_fields:
         kernel["items"][: len(item_fields)] = item_fields
-    sim = Sim(**kernel, **_entities(b), **_pools(b), sbuf=np.zeros(max(sbuf_size, 1)),
-              **staging(room, chunk))
+    for t, cells in enumerate(table_regions(room, chunk, b.alloc)):
+        for col, value in zip(range(L.RS_FOFF, L.RS_N + 1), cells, strict=True):
+            b.ei_cells.append((b.table_base + t, col, value))
+    sim = Sim(**_entities(b), **_pools(b), **kernel)
     order = [b.rows[x] for x in (*stations, *model.releases, *model.sinks, *model.fleets,
                                  *model.windows)]
     return Lowered(sim=sim, order=np.array(order, np.int64), samplers=b.samplers,
@@ -463,14 +470,14 @@ def _entities(b: _Builder) -> dict[str, Any]:
         ei[row, col] = value
     for row, col, fvalue in b.ef_cells:
         ef[row, col] = fvalue
-    return {"ei": ei, "ef": ef, "aux": np.array([*b.aux, 0], np.int64),
-            "fx": np.array([*b.fx, 0.0])}
+    return {"ei": ei, "ef": ef}
 
 
 def _pools(b: _Builder) -> dict[str, Any]:
-    pool = np.zeros(max(b.pool_size, 1), np.int64)
-    poolf = np.zeros(max(b.pool_size, 1))
-    for off, items, times in b.pool_init:
-        pool[off: off + len(items)] = items
-        poolf[off: off + len(times)] = times
+    pool = np.zeros(b.cursor + 1, np.int64)
+    poolf = np.zeros(b.cursor + 1)
+    for off, ints in b.int_init:
+        pool[off: off + len(ints)] = ints
+    for off, floats in b.float_init:
+        poolf[off: off + len(floats)] = floats
     return {"pool": pool, "poolf": poolf}

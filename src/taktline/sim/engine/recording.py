@@ -8,7 +8,7 @@ The staged tables hold float columns and integer columns apart (``TABLE_WIDTHS``
 from __future__ import annotations
 
 from taktline.sim.engine.core import now, rec_row
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import inlined
 from taktline.sim.engine.layout import (
     T_AGV,
     T_BUFFER,
@@ -41,116 +41,116 @@ __all__ = [
 ]
 
 
-@compiled
+@inlined
 def rec_state(S: Sim, station: int, code: int) -> None:
     f, i = rec_row(S, T_STATE)
-    S.rsf[f] = now(S)
-    S.rsi[i] = station
-    S.rsi[i + 1] = code
+    S.poolf[f] = now(S)
+    S.pool[i] = station
+    S.pool[i + 1] = code
 
 
-@compiled
+@inlined
 def rec_op(S: Sim, station: int, start: float, vehicle: int, variant: int, good: int) -> None:
     f, i = rec_row(S, T_OP)
-    S.rsf[f] = start
-    S.rsf[f + 1] = now(S)
-    S.rsi[i] = station
-    S.rsi[i + 1] = vehicle
-    S.rsi[i + 2] = variant
-    S.rsi[i + 3] = good
+    S.poolf[f] = start
+    S.poolf[f + 1] = now(S)
+    S.pool[i] = station
+    S.pool[i + 1] = vehicle
+    S.pool[i + 2] = variant
+    S.pool[i + 3] = good
 
 
-@compiled
+@inlined
 def rec_release(S: Sim, vehicle: int, variant: int, colour: int, options: int) -> None:
     f, i = rec_row(S, T_RELEASE)
-    S.rsf[f] = now(S)
-    S.rsi[i] = vehicle
-    S.rsi[i + 1] = variant
-    S.rsi[i + 2] = colour
-    S.rsi[i + 3] = options
+    S.poolf[f] = now(S)
+    S.pool[i] = vehicle
+    S.pool[i + 1] = variant
+    S.pool[i + 2] = colour
+    S.pool[i + 3] = options
 
 
-@compiled
+@inlined
 def rec_dispatch(S: Sim, vehicle: int, sink: int, good: int) -> None:
     f, i = rec_row(S, T_DISPATCH)
-    S.rsf[f] = now(S)
-    S.rsi[i] = vehicle
-    S.rsi[i + 1] = sink
-    S.rsi[i + 2] = good
+    S.poolf[f] = now(S)
+    S.pool[i] = vehicle
+    S.pool[i + 1] = sink
+    S.pool[i + 2] = good
 
 
-@compiled
+@inlined
 def rec_down(S: Sim, start: float, station: int, cause: int, planned: int) -> None:
     f, i = rec_row(S, T_DOWNTIME)
-    S.rsf[f] = start
-    S.rsf[f + 1] = now(S)
-    S.rsi[i] = station
-    S.rsi[i + 1] = cause
-    S.rsi[i + 2] = planned
+    S.poolf[f] = start
+    S.poolf[f + 1] = now(S)
+    S.pool[i] = station
+    S.pool[i + 1] = cause
+    S.pool[i + 2] = planned
 
 
-@compiled
+@inlined
 def rec_setup(S: Sim, station: int, duration: float, old: int, new: int) -> None:
     """Family codes as the station sees them; the driver turns them into names."""
     f, i = rec_row(S, T_SETUP)
-    S.rsf[f] = now(S)
-    S.rsf[f + 1] = duration
-    S.rsi[i] = station
-    S.rsi[i + 1] = old
-    S.rsi[i + 2] = new
+    S.poolf[f] = now(S)
+    S.poolf[f + 1] = duration
+    S.pool[i] = station
+    S.pool[i + 1] = old
+    S.pool[i + 2] = new
 
 
-@compiled
+@inlined
 def rec_overload(S: Sim, station: int, vehicle: int, option: int) -> None:
     f, i = rec_row(S, T_OVERLOAD)
-    S.rsf[f] = now(S)
-    S.rsi[i] = station
-    S.rsi[i + 1] = vehicle
-    S.rsi[i + 2] = option
+    S.poolf[f] = now(S)
+    S.pool[i] = station
+    S.pool[i + 1] = vehicle
+    S.pool[i + 2] = option
 
 
-@compiled
+@inlined
 def rec_agv(S: Sim, fleet: int, agv: int, state: int) -> None:
     f, i = rec_row(S, T_AGV)
-    S.rsf[f] = now(S)
-    S.rsi[i] = fleet
-    S.rsi[i + 1] = agv
-    S.rsi[i + 2] = state
+    S.poolf[f] = now(S)
+    S.pool[i] = fleet
+    S.pool[i + 1] = agv
+    S.pool[i + 2] = state
 
 
-@compiled
+@inlined
 def rec_transport(S: Sim, dispatched: float, picked: float, fleet: int, agv: int, move: int,
                   vehicle: int) -> None:
     f, i = rec_row(S, T_TRANSPORT)
-    S.rsf[f] = dispatched
-    S.rsf[f + 1] = picked
-    S.rsf[f + 2] = now(S)
-    S.rsi[i] = fleet
-    S.rsi[i + 1] = agv
-    S.rsi[i + 2] = move
-    S.rsi[i + 3] = vehicle
+    S.poolf[f] = dispatched
+    S.poolf[f + 1] = picked
+    S.poolf[f + 2] = now(S)
+    S.pool[i] = fleet
+    S.pool[i + 1] = agv
+    S.pool[i + 2] = move
+    S.pool[i + 3] = vehicle
 
 
-@compiled
+@inlined
 def rec_join(S: Sim, station: int, vehicle: int, part: int, serial: int) -> None:
     f, i = rec_row(S, T_JOIN)
-    S.rsf[f] = now(S)
-    S.rsi[i] = station
-    S.rsi[i + 1] = vehicle
-    S.rsi[i + 2] = part
-    S.rsi[i + 3] = serial
+    S.poolf[f] = now(S)
+    S.pool[i] = station
+    S.pool[i + 1] = vehicle
+    S.pool[i + 2] = part
+    S.pool[i + 3] = serial
 
 
-@compiled
+@inlined
 def rec_buffer(S: Sim, buffer: int, level: int) -> None:
     f, i = rec_row(S, T_BUFFER)
-    S.rsf[f] = now(S)
-    S.rsi[i] = buffer
-    S.rsi[i + 1] = level
+    S.poolf[f] = now(S)
+    S.pool[i] = buffer
+    S.pool[i + 1] = level
 
 
-@compiled
+@inlined
 def rec_vehicle(S: Sim, order: int) -> None:
     """A vehicle was made: its position in the sequence, or -1 when drawn from the mix."""
     _, i = rec_row(S, T_VEHICLE)
-    S.rsi[i] = order
+    S.pool[i] = order

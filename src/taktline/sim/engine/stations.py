@@ -4,7 +4,7 @@ The rules are those of :mod:`taktline.sim.station`. One thing is shaped differen
 in Python, putting an item into a zero-capacity buffer wakes its consumer *inside* the
 put, and that consumer may hand its own blocked items over in turn (a recursion along
 a chain of hand-over places). Numba cannot cache mutually recursive functions, so
-:func:`station_wake` keeps that recursion on an explicit stack (``S.wst``): a frame is
+:func:`station_wake` keeps that recursion on an explicit stack (in the pool): a frame is
 a station in the middle of unblocking its servers, resumed where the Python call would
 return.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from taktline.sim.engine.buffers import has_space, put, ready, take, wait_for_item, wait_for_space
 from taktline.sim.engine.core import draw, heap_push, item_free, item_new, now
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
     B_CAP,
     B_COUNT,
@@ -32,6 +32,10 @@ from taktline.sim.engine.layout import (
     IT_VARIANT,
     IT_VEHICLE,
     K_NVAR,
+    K_SCRATCH0,
+    K_WST0,
+    K_WST_SIZE,
+    KERNEL,
     KIND,
     NORMAL,
     ROUTE_BY_PART,
@@ -110,8 +114,8 @@ def _raw_part(S: Sim, s: int) -> int:
         p0 = ei[s, S_PART0]
         out0 = ei[s, S_OUT0]
         for k in range(ei[s, S_NPART]):
-            part = S.aux[p0 + 2 * k]
-            b = S.aux[out0 + S.aux[p0 + 2 * k + 1]]
+            part = S.pool[p0 + 2 * k]
+            b = S.pool[out0 + S.pool[p0 + 2 * k + 1]]
             cap = ei[b, B_CAP]
             fill = ei[b, B_COUNT] / cap if cap > 0 else 0.0
             if fill < best_fill:
@@ -126,45 +130,42 @@ def _raw_part(S: Sim, s: int) -> int:
 @compiled
 def _join(S: Sim, s: int) -> int:
     """Take ``qty`` items from every input and join them into one."""
-    ei, aux, it = S.ei, S.aux, S.items
+    ei, aux, it = S.ei, S.pool, S.items
     in0 = ei[s, S_IN0]
+    taken = ei[KERNEL, K_SCRATCH0]  # the items taken, in order, at pool[taken + j]
     total = 0
     for k in range(ei[s, S_NIN]):
-        total += aux[in0 + 2 * k + 1]
-    taken = S.scratch
-    j = 0
-    for k in range(ei[s, S_NIN]):
         for _ in range(aux[in0 + 2 * k + 1]):
-            taken[j] = take(S, aux[in0 + 2 * k])
-            j += 1
+            aux[taken + total] = take(S, aux[in0 + 2 * k])
+            total += 1
     main = -1
     for j in range(total):
-        if it[taken[j], IT_VEHICLE] >= 0:
-            main = taken[j]
+        if it[aux[taken + j], IT_VEHICLE] >= 0:
+            main = aux[taken + j]
             break
     if main < 0:
-        main = item_new(S, ei[s, S_PRODUCES]) if ei[s, S_PRODUCES] >= 0 else taken[0]
+        main = item_new(S, ei[s, S_PRODUCES]) if ei[s, S_PRODUCES] >= 0 else aux[taken]
     else:
         for j in range(total):
-            x = taken[j]
+            x = aux[taken + j]
             if x != main:
                 rec_join(S, ei[s, IDX], it[main, IT_VEHICLE], it[x, IT_PART], it[x, IT_SERIAL])
     bad = False
     for j in range(total):
-        if not it[taken[j], IT_GOOD]:
+        if not it[aux[taken + j], IT_GOOD]:
             bad = True
     if bad:
         it[main, IT_GOOD] = 0
     for j in range(total):
-        if taken[j] != main:
-            item_free(S, taken[j])
+        if aux[taken + j] != main:
+            item_free(S, aux[taken + j])
     return main
 
 
 @compiled
 def station_take(S: Sim, s: int) -> int:
     """The next item to work on, or -1 (then the station waits for its inputs)."""
-    ei, aux = S.ei, S.aux
+    ei, aux = S.ei, S.pool
     nin = ei[s, S_NIN]
     if nin == 0:
         return item_new(S, _raw_part(S, s))
@@ -201,11 +202,11 @@ def _overloaded(S: Sim, s: int, options: int) -> bool:
         n = ei[s, S_HN]
         head = ei[s, S_HHEAD]
         if n == cap:  # full: the oldest vehicle leaves the window
-            ei[s, S_HSUM] -= S.aux[h0 + head]
-            S.aux[h0 + head] = has
+            ei[s, S_HSUM] -= S.pool[h0 + head]
+            S.pool[h0 + head] = has
             ei[s, S_HHEAD] = (head + 1) % cap
         else:
-            S.aux[h0 + (head + n) % cap] = has
+            S.pool[h0 + (head + n) % cap] = has
             ei[s, S_HN] = n + 1
         ei[s, S_HSUM] += has
     return over
@@ -248,7 +249,7 @@ def begin_work(S: Sim, s: int, v: int, item: int) -> None:
     ei[v, V_ITEM] = item
     ef[v, VF_START] = t
     var = it[item, IT_VARIANT]
-    cycle = draw(S, S.aux[ei[s, S_CYC0] + (var if var >= 0 else S.ki[K_NVAR])])
+    cycle = draw(S, S.pool[ei[s, S_CYC0] + (var if var >= 0 else S.ei[KERNEL, K_NVAR])])
     if ei[s, S_OPT] >= 0 and it[item, IT_VEHICLE] >= 0 and _overloaded(S, s, it[item, IT_OPTIONS]):
         cycle *= ef[s, SF_SLOW]
         rec_overload(S, ei[s, IDX], it[item, IT_VEHICLE], ei[s, S_OPT])
@@ -273,8 +274,8 @@ def _push_to(S: Sim, s: int, b: int, slot: int) -> int:
     if has_space(S, b):
         return slot
     bf = S.ei[s, S_BF0] + slot
-    if not S.aux[bf]:
-        S.aux[bf] = 1
+    if not S.pool[bf]:
+        S.pool[bf] = 1
         wait_for_space(S, b, s, slot)
     return -1
 
@@ -289,10 +290,10 @@ def _slot_at(S: Sim, s: int, i: int, n: int) -> int:
         return i
     out0 = S.ei[s, S_OUT0]  # stable sort by level: the slot with i others before it
     for j in range(n):
-        cj = S.ei[S.aux[out0 + j], B_COUNT]
+        cj = S.ei[S.pool[out0 + j], B_COUNT]
         before = 0
         for k in range(n):
-            ck = S.ei[S.aux[out0 + k], B_COUNT]
+            ck = S.ei[S.pool[out0 + k], B_COUNT]
             if ck < cj or (ck == cj and k < j):
                 before += 1
         if before == i:
@@ -304,8 +305,8 @@ def _slot_at(S: Sim, s: int, i: int, n: int) -> int:
 def _part_slot(S: Sim, s: int, part: int) -> int:
     p0 = S.ei[s, S_PART0]
     for k in range(S.ei[s, S_NPART]):
-        if S.aux[p0 + 2 * k] == part:
-            return int(S.aux[p0 + 2 * k + 1])
+        if S.pool[p0 + 2 * k] == part:
+            return int(S.pool[p0 + 2 * k + 1])
     raise KeyError("route by_part: no output for this part")
 
 
@@ -313,7 +314,7 @@ def _part_slot(S: Sim, s: int, part: int) -> int:
 def push_select(S: Sim, s: int, item: int) -> tuple[int, int, bool]:
     """Where ``item`` goes: (slot, buffer, whether the route remembers the slot);
     slot -1 when no output has room (the station then waits for space)."""
-    ei, aux = S.ei, S.aux
+    ei, aux = S.ei, S.pool
     nout = ei[s, S_NOUT]
     out0 = ei[s, S_OUT0]
     if not S.items[item, IT_GOOD] and ei[s, S_REJECT] >= 0:
@@ -336,7 +337,7 @@ def push_select(S: Sim, s: int, item: int) -> tuple[int, int, bool]:
     return -1, -1, False
 
 
-@compiled
+@inlined
 def push(S: Sim, s: int, item: int) -> bool:
     """Hand ``item`` to an output (waking a taker of a hand-over place at once)."""
     slot, b, remember = push_select(S, s, item)
@@ -384,13 +385,13 @@ def _unblocked(S: Sim, s: int, v: int, rr: int) -> None:
 
 
 @compiled
-def _unblock_from(S: Sim, sp: int) -> int:
-    """Go on unblocking the servers of the frame at ``sp``; a station to wake first
-    (a taker of a hand-over place), or -1 when all servers were tried."""
-    wst, ei = S.wst, S.ei
-    s = wst[sp, 0]
+def _unblock_from(S: Sim, frame: int) -> int:
+    """Go on unblocking the servers of the wake frame at pool[frame]; a station to wake
+    first (a taker of a hand-over place), or -1 when all servers were tried."""
+    wst, ei = S.pool, S.ei
+    s = wst[frame]
     v0 = ei[s, S_V0]
-    for i in range(wst[sp, 1], ei[s, S_NV]):
+    for i in range(wst[frame + 1], ei[s, S_NV]):
         v = v0 + i
         if ei[v, V_STATE] != BLOCKED or ei[v, V_ITEM] < 0:
             continue
@@ -400,8 +401,8 @@ def _unblock_from(S: Sim, sp: int) -> int:
         taker = put(S, b, ei[v, V_ITEM], False)
         rr = (slot + 1) % ei[s, S_NOUT] if remember else -1
         if taker >= 0 and ei[taker, KIND] == EK_STATION:
-            wst[sp, 1] = i  # resume with this server once the taker is done
-            wst[sp, 2] = rr
+            wst[frame + 1] = i  # resume with this server once the taker is done
+            wst[frame + 2] = rr
             return taker
         if taker >= 0:
             sink_wake_input(S, taker, -1)
@@ -412,13 +413,16 @@ def _unblock_from(S: Sim, sp: int) -> int:
 @compiled
 def station_wake(S: Sim, s: int) -> None:
     """The station's ``wake``: unblock servers, take items, start work."""
-    wst = S.wst
+    wst = S.pool  # frames of (station, server, round-robin slot) from pool[K_WST0]
+    base = S.ei[KERNEL, K_WST0]
+    depth = S.ei[KERNEL, K_WST_SIZE]
     sp = 0
-    wst[0, 0] = s
-    wst[0, 1] = -1
+    wst[base] = s
+    wst[base + 1] = -1
     while sp >= 0:
-        st = wst[sp, 0]
-        if wst[sp, 1] < 0:  # a new frame: the Python wake() entry
+        frame = base + 3 * sp
+        st = wst[frame]
+        if wst[frame + 1] < 0:  # a new frame: the Python wake() entry
             if S.ei[st, S_FAILED] or S.ei[st, S_PLANNED]:
                 sp -= 1
                 continue
@@ -426,24 +430,24 @@ def station_wake(S: Sim, s: int) -> None:
                 _wake_tail(S, st)
                 sp -= 1
                 continue
-            wst[sp, 1] = 0
+            wst[frame + 1] = 0
         else:  # back from a taker: finish the server that handed over
-            i = wst[sp, 1]
-            _unblocked(S, st, S.ei[st, S_V0] + i, wst[sp, 2])
-            wst[sp, 1] = i + 1
-        taker = _unblock_from(S, sp)
+            i = wst[frame + 1]
+            _unblocked(S, st, S.ei[st, S_V0] + i, wst[frame + 2])
+            wst[frame + 1] = i + 1
+        taker = _unblock_from(S, frame)
         if taker >= 0:
             sp += 1
-            if sp >= wst.shape[0]:
+            if sp >= depth:
                 raise CapacityExceeded("wake stack")
-            wst[sp, 0] = taker
-            wst[sp, 1] = -1
+            wst[frame + 3] = taker
+            wst[frame + 4] = -1
         else:
             _wake_tail(S, st)
             sp -= 1
 
 
-@compiled
+@inlined
 def handover(S: Sim, taker: int) -> None:
     """Wake the taker of a hand-over place (its ``wake_input(-1)``)."""
     if S.ei[taker, KIND] == EK_STATION:

@@ -17,7 +17,7 @@ from taktline.sim.engine.lower import Lowered
 from taktline.sim.model import Model, OrderMaker
 from taktline.sim.records import RecordLog, Table
 
-__all__ = ["flush"]
+__all__ = ["Stash", "flush", "full", "table_rows"]
 
 SIMPLE = {  # staged table -> log table, and the column order as (float?, index) pairs
     L.T_RELEASE: ("release", ((0, 0), (1, 0), (1, 1), (1, 2), (1, 3))),
@@ -62,20 +62,31 @@ def _extend(table: Table, parts: list[tuple[np.ndarray, ...]]) -> None:
 def flush(sim: Sim, low: Lowered, model: Model, stash: Stash, everything: bool) -> bool:
     """Move staged rows to the stash: all of them, or (``everything=False``) only when
     a table is near full (then every table is emptied); True if it moved any."""
-    rsm = sim.rsm
-    soft = rsm[:, L.RS_CAP] - sim.ki[L.K_REC_SOFT]
-    if not everything and not (rsm[:, L.RS_N] > soft).any():
+    rsm = table_rows(sim)
+    if not everything and not full(sim).any():
         return False
     for t in range(L.N_TABLES):
         n = int(rsm[t, L.RS_N])
         if n == 0:
             continue
-        fo, io, nf, ni = (int(x) for x in rsm[t, :4])
-        fl = sim.rsf[fo: fo + n * nf].reshape(n, nf)
-        it = sim.rsi[io: io + n * ni].reshape(n, ni)
+        fo, io, nf, ni = (int(x) for x in rsm[t, L.RS_FOFF: L.RS_NI + 1])
+        fl = sim.poolf[fo: fo + n * nf].reshape(n, nf)
+        it = sim.pool[io: io + n * ni].reshape(n, ni)
         _move(t, fl, it, low, model, stash)
         rsm[t, L.RS_N] = 0
     return True
+
+
+def table_rows(sim: Sim) -> I64:
+    """The rows of the staged tables (a view: writing to it writes to the state)."""
+    t0 = int(sim.ei[L.KERNEL, L.K_TABLE0])
+    return sim.ei[t0: t0 + L.N_TABLES]
+
+
+def full(sim: Sim) -> np.ndarray:
+    """Which staged tables passed their soft limit."""
+    rsm = table_rows(sim)
+    return np.asarray(rsm[:, L.RS_N] > rsm[:, L.RS_CAP] - sim.ei[L.KERNEL, L.K_REC_SOFT])
 
 
 def _move(t: int, fl: np.ndarray, it: I64, low: Lowered, model: Model, stash: Stash) -> None:
@@ -97,9 +108,9 @@ def _move(t: int, fl: np.ndarray, it: I64, low: Lowered, model: Model, stash: St
 
 
 def _typed(table: Table, cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """Columns in the table's own types (compact, and ready to append)."""
-    return tuple(np.ascontiguousarray(c, dtype=code) for c, code in zip(cols, table.typecodes(),
-                                                                          strict=True))
+    """Copies of the columns in the table's own types (the staged rows get overwritten)."""
+    return tuple(np.array(c, dtype=code, copy=True)
+                 for c, code in zip(cols, table.typecodes(), strict=True))
 
 
 def _per_station(chunks: list[list[tuple[np.ndarray, ...]]], station: I64,

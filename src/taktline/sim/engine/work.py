@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from taktline.sim.engine.core import draw, heap_push, now
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import inlined
 from taktline.sim.engine.layout import (
     BLOCKED,
     EV_DELIVER,
@@ -85,7 +85,7 @@ __all__ = [
 ]
 
 
-@compiled
+@inlined
 def station_begin(S: Sim, s: int) -> None:
     """Start of the run: record the first state, arm failures, look for work."""
     ei, ef = S.ei, S.ef
@@ -99,7 +99,7 @@ def station_begin(S: Sim, s: int) -> None:
     station_wake(S, s)
 
 
-@compiled
+@inlined
 def setup_done(S: Sim, v: int, token: int) -> None:
     ei = S.ei
     if ei[v, V_TOKEN] != token:
@@ -112,18 +112,18 @@ def setup_done(S: Sim, v: int, token: int) -> None:
     update_state(S, s)
 
 
-@compiled
+@inlined
 def _call_off(S: Sim, s: int, item: int) -> None:
     """Feeds called off by this station: one part per vehicle, a lead time later."""
     if S.items[item, IT_VEHICLE] < 0:
         return
     f0 = S.ei[s, S_FIN0]
     for k in range(S.ei[s, S_NFIN]):
-        f = S.aux[f0 + k]
+        f = S.pool[f0 + k]
         heap_push(S, now(S) + draw(S, S.ei[f, FD_LEAD]), NORMAL, EV_DELIVER, f, 0)
 
 
-@compiled
+@inlined
 def done(S: Sim, v: int, token: int) -> None:
     """A server finished its item: hand it over, take the next one."""
     ei, it = S.ei, S.items
@@ -157,7 +157,7 @@ def done(S: Sim, v: int, token: int) -> None:
 
 
 # -- failures and planned stops ------------------------------------------------------
-@compiled
+@inlined
 def _preempt(S: Sim, s: int) -> None:
     ei, ef = S.ei, S.ef
     t = now(S)
@@ -170,7 +170,7 @@ def _preempt(S: Sim, s: int) -> None:
             ei[v, V_TOKEN] += 1
 
 
-@compiled
+@inlined
 def _resume(S: Sim, s: int) -> None:
     ei, ef = S.ei, S.ef
     t = now(S)
@@ -188,7 +188,7 @@ def _resume(S: Sim, s: int) -> None:
     station_wake(S, s)
 
 
-@compiled
+@inlined
 def _go_down(S: Sim, s: int, m: int) -> None:
     ei = S.ei
     t = now(S)
@@ -201,7 +201,7 @@ def _go_down(S: Sim, s: int, m: int) -> None:
     update_state(S, s)
 
 
-@compiled
+@inlined
 def fail_operating(S: Sim, m: int, token: int) -> None:
     s = S.ei[m, M_STATION]
     if token != S.ei[s, S_FTOKEN]:
@@ -210,12 +210,12 @@ def fail_operating(S: Sim, m: int, token: int) -> None:
     S.ef[m, MF_LEFT] = 0.0
 
 
-@compiled
+@inlined
 def fail_calendar(S: Sim, m: int) -> None:
     _go_down(S, S.ei[m, M_STATION], m)
 
 
-@compiled
+@inlined
 def repaired(S: Sim, m: int) -> None:
     ei = S.ei
     s = ei[m, M_STATION]
@@ -233,7 +233,7 @@ def repaired(S: Sim, m: int) -> None:
         update_state(S, s)
 
 
-@compiled
+@inlined
 def _plan_down(S: Sim, s: int, cause: int) -> None:
     ei = S.ei
     if not (ei[s, S_FAILED] or ei[s, S_PLANNED]):
@@ -245,7 +245,7 @@ def _plan_down(S: Sim, s: int, cause: int) -> None:
     update_state(S, s)
 
 
-@compiled
+@inlined
 def _plan_up(S: Sim, s: int) -> None:
     ei = S.ei
     ei[s, S_PLANNED] -= 1
@@ -257,25 +257,25 @@ def _plan_up(S: Sim, s: int) -> None:
         update_state(S, s)
 
 
-@compiled
+@inlined
 def window_begin(S: Sim, w: int) -> None:
     heap_push(S, S.ef[w, WF_START], NORMAL, EV_WIN_OPEN, w, 0)
 
 
-@compiled
+@inlined
 def window_open(S: Sim, w: int) -> None:
     ei = S.ei
     st0 = ei[w, W_ST0]
     for k in range(ei[w, W_NS]):
-        _plan_down(S, S.aux[st0 + k], ei[w, W_CAUSE])
+        _plan_down(S, S.pool[st0 + k], ei[w, W_CAUSE])
     heap_push(S, now(S) + S.ef[w, WF_DUR], NORMAL, EV_WIN_CLOSE, w, 0)
 
 
-@compiled
+@inlined
 def window_close(S: Sim, w: int) -> None:
     ei = S.ei
     st0 = ei[w, W_ST0]
     for k in range(ei[w, W_NS]):
-        _plan_up(S, S.aux[st0 + k])
+        _plan_up(S, S.pool[st0 + k])
     if ei[w, W_HASEVERY]:
         heap_push(S, now(S) - S.ef[w, WF_DUR] + S.ef[w, WF_EVERY], NORMAL, EV_WIN_OPEN, w, 0)
