@@ -21,7 +21,7 @@ from taktline.sim.engine.core import (
     ring_push,
     soon_push,
 )
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
     B_C0,
     B_CAP,
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 
-@compiled
+@inlined
 def ready(S: Sim, b: int) -> int:
     """Items that can be taken now (on a conveyor: those at its end)."""
     ei = S.ei
@@ -118,7 +118,7 @@ def has_space(S: Sim, b: int) -> bool:
     return False
 
 
-@compiled
+@inlined
 def _wake_list(S: Sim, b: int, c0: int, op: int) -> None:
     ei = S.ei
     n = ei[b, c0 + 2]

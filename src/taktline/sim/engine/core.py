@@ -117,7 +117,7 @@ def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int
         ki[KERNEL, K_SERVICE] = 1
 
 
-@compiled
+@inlined
 def heap_pop(S: Sim) -> tuple[float, int, int, int]:
     """Remove the first event: (time, kind, target, token)."""
     ki, ht, hq = S.ei, S.ht, S.hq
@@ -155,7 +155,7 @@ def heap_pop(S: Sim) -> tuple[float, int, int, int]:
 
 
 # -- same-instant queue (the kernel's ``soon``) ----------------------------------------
-@compiled
+@inlined
 def soon_push(S: Sim, op: int, actor: int, slot: int) -> None:
     """Queue a wake-up at this instant: entries of (op, actor, slot) in a pool ring."""
     k = S.ei[KERNEL]
@@ -173,7 +173,7 @@ def soon_push(S: Sim, op: int, actor: int, slot: int) -> None:
         k[K_SOON_GROW] = 1
 
 
-@compiled
+@inlined
 def soon_pop(S: Sim) -> tuple[int, int, int]:
     k = S.ei[KERNEL]
     head = k[K_SOON_HEAD]
@@ -184,7 +184,7 @@ def soon_pop(S: Sim) -> tuple[int, int, int]:
 
 
 # -- samplers ------------------------------------------------------------------------
-@compiled
+@inlined
 def draw(S: Sim, p: int) -> float:
     """The next value of sampler row ``p`` (the Python ``Sampler.__call__``)."""
     ei = S.ei
@@ -228,7 +228,7 @@ def item_new(S: Sim, part: int) -> int:
     return int(row)
 
 
-@compiled
+@inlined
 def item_free(S: Sim, row: int) -> None:
     """An item left the plant (dispatched, or joined into another)."""
     k = S.ei[KERNEL]

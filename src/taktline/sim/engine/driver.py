@@ -141,11 +141,11 @@ def _service(sim: Sim, low: Lowered, model: Model, stash: Stash) -> Sim:
     k = sim.ei[L.KERNEL]
     sim = _refill(sim, low)
     sim = _grow_heap(sim, low)
-    sim = _grow_items(sim)
+    sim = _grow_items(sim, low)
     sim = _grow_pool(sim, low)
     if k[L.K_SOON_GROW]:  # the queue is empty between events: a larger one, from 0
         size = int(k[L.K_SOON_SIZE]) * 2
-        sim, k[L.K_SOON0] = _append(sim, 3 * size)
+        sim, k[L.K_SOON0] = _alloc(sim, low, 3 * size)
         k[L.K_SOON_SIZE] = size
         k[L.K_SOON_HEAD] = 0
         k[L.K_SOON_SOFT] = size // 2
@@ -157,12 +157,19 @@ def _service(sim: Sim, low: Lowered, model: Model, stash: Stash) -> Sim:
     return sim
 
 
-def _append(sim: Sim, n: int) -> tuple[Sim, int]:
-    """A new region of ``n`` slots at the end of both pools: (state, its offset)."""
-    off = sim.pool.shape[0]
-    pool = np.concatenate([sim.pool, np.zeros(n, np.int64)])
-    poolf = np.concatenate([sim.poolf, np.zeros(n)])
-    return sim._replace(pool=pool, poolf=poolf), off
+def _alloc(sim: Sim, low: Lowered, n: int) -> tuple[Sim, int]:
+    """A new region of ``n`` slots in both pools, after the last one: (state, offset).
+    The pools keep room to spare (they double when full), so this seldom copies."""
+    off = low.pool_end
+    if off + n > sim.pool.shape[0]:
+        size = max(2 * sim.pool.shape[0], off + n)
+        pool = np.zeros(size, np.int64)
+        poolf = np.zeros(size)
+        pool[:off] = sim.pool[:off]
+        poolf[:off] = sim.poolf[:off]
+        sim = sim._replace(pool=pool, poolf=poolf)
+    low.pool_end = off + n
+    return sim, off
 
 
 def _restage(sim: Sim, low: Lowered, grow: np.ndarray) -> Sim:
@@ -175,8 +182,8 @@ def _restage(sim: Sim, low: Lowered, grow: np.ndarray) -> Sim:
         new = chunk + low.room.records
         if new <= cap:
             continue
-        sim, foff = _append(sim, nf * new)
-        sim, ioff = _append(sim, ni * new)
+        sim, foff = _alloc(sim, low, nf * new)
+        sim, ioff = _alloc(sim, low, ni * new)
         rows = table_rows(sim)
         rows[t, L.RS_FOFF], rows[t, L.RS_IOFF], rows[t, L.RS_CAP] = foff, ioff, new
     return sim
@@ -215,7 +222,7 @@ def _grow_heap(sim: Sim, low: Lowered) -> Sim:
     return sim._replace(ht=ht, hq=hq)
 
 
-def _grow_items(sim: Sim) -> Sim:
+def _grow_items(sim: Sim, low: Lowered) -> Sim:
     """Twice as many item rows, and a free list (a new region) that holds them all."""
     k = sim.ei[L.KERNEL]
     if k[L.K_FREE_N] >= k[L.K_FREE_SOFT]:
@@ -225,7 +232,7 @@ def _grow_items(sim: Sim) -> Sim:
     items = np.zeros((size, L.IT_WIDTH), np.int64)
     items[:old] = sim.items
     n = int(k[L.K_FREE_N])
-    sim, off = _append(sim, size)
+    sim, off = _alloc(sim, low, size)
     sim.pool[off: off + n] = sim.pool[int(k[L.K_FREE0]): int(k[L.K_FREE0]) + n]
     sim.pool[off + n: off + n + size - old] = np.arange(size - 1, old - 1, -1)
     k[L.K_FREE0] = off
@@ -239,7 +246,7 @@ def _grow_pool(sim: Sim, low: Lowered) -> Sim:
     for r, c in low.rings:
         off, size, head, n = (int(x) for x in ei[r, c: c + 4])
         if n > size - margin:
-            sim, new = _append(sim, 2 * size)
+            sim, new = _alloc(sim, low, 2 * size)
             idx = off + (head + np.arange(n)) % size
             sim.pool[new: new + n] = sim.pool[idx]
             sim.poolf[new: new + n] = sim.poolf[idx]
@@ -247,7 +254,7 @@ def _grow_pool(sim: Sim, low: Lowered) -> Sim:
     for r, c in low.lists:
         off, size, n = (int(x) for x in ei[r, c: c + 3])
         if n > size - margin:
-            sim, new = _append(sim, 2 * size)
+            sim, new = _alloc(sim, low, 2 * size)
             sim.pool[new: new + n] = sim.pool[off: off + n]
             ei[r, c: c + 3] = (new, 2 * size, n)
     return sim

@@ -62,6 +62,7 @@ class Lowered:
     setup_on: list[int]  # per station index
     station_rows: I64
     room: Room
+    pool_end: int  # the pools' regions end here (the driver adds regions after it)
 
 
 @dataclass
@@ -418,7 +419,7 @@ def table_regions(room: Room, chunk: int, alloc: Callable[[int], int]) -> list[l
     return out
 
 
-def lower(model: Model, scale: int = 1, chunk: int = 1 << 14) -> Lowered:
+def lower(model: Model, scale: int = 1, chunk: int = 1 << 12) -> Lowered:
     """The arrays of a built (not yet begun) model; ``scale`` multiplies every margin."""
     room = _room(model, scale)
     b = _Builder(model, room)
@@ -457,7 +458,8 @@ def lower(model: Model, scale: int = 1, chunk: int = 1 << 14) -> Lowered:
                    rings=b.rings, lists=b.lists,
                    setup_on=[SETUP_ON[s.setup.on] if s.setup else L.SETUP_NONE
                              for s in model.plant.stations],
-                   station_rows=np.array([b.rows[st] for st in stations], np.int64), room=room)
+                   station_rows=np.array([b.rows[st] for st in stations], np.int64), room=room,
+                   pool_end=b.cursor)
 
 
 def _entities(b: _Builder) -> dict[str, Any]:

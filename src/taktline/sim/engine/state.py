@@ -4,7 +4,7 @@ operating-basis failure modes (busy periods)."""
 from __future__ import annotations
 
 from taktline.sim.engine.core import heap_push, now
-from taktline.sim.engine.jit import compiled
+from taktline.sim.engine.jit import inlined
 from taktline.sim.engine.layout import (
     EV_FAIL_OP,
     IDX,
@@ -29,7 +29,7 @@ __all__ = ["op_start", "op_stop", "update_state"]
 STARVED, WORKING, BLOCKED_STATE, FAILED, SETUP_STATE, PLANNED = range(6)  # records.State
 
 
-@compiled
+@inlined
 def update_state(S: Sim, s: int) -> None:
     """Record the station's state if it changed (precedence as in records.State)."""
     ei = S.ei
@@ -50,7 +50,7 @@ def update_state(S: Sim, s: int) -> None:
         rec_state(S, ei[s, IDX], code)
 
 
-@compiled
+@inlined
 def op_start(S: Sim, s: int) -> None:
     """A busy period begins: operating-basis modes age from now."""
     ei = S.ei
@@ -68,7 +68,7 @@ def op_start(S: Sim, s: int) -> None:
     heap_push(S, t + S.ef[first, MF_LEFT], LATE, EV_FAIL_OP, first, ei[s, S_FTOKEN])
 
 
-@compiled
+@inlined
 def op_stop(S: Sim, s: int) -> None:
     """A busy period ends: operating-basis modes stop ageing."""
     ei = S.ei

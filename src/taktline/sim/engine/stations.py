@@ -269,7 +269,7 @@ def begin_work(S: Sim, s: int, v: int, item: int) -> None:
 
 
 # -- handing over ------------------------------------------------------------------
-@compiled
+@inlined
 def _push_to(S: Sim, s: int, b: int, slot: int) -> int:
     if has_space(S, b):
         return slot
