@@ -37,6 +37,7 @@ __all__ = ["Outcome", "compile_engine", "run_compiled"]
 Progress = Callable[[float, float], None]
 MAX_SCALE = 512
 MAX_CHUNK = 1 << 17  # staged rows per record table, at most
+MAX_SAMPLER_RING = 1 << 14  # values a sampler holds ahead, at most
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def run_compiled(
         model = Model(plant, seed, orders=orders, record_buffers=record_buffers)
         low = lower(model, scale)
         compile_s += compile_engine(low.sim)
-        stash = Stash(len(model.stations))
+        stash = Stash()
         try:
             sim = _drive(model, low, stash, horizon_s, progress, step_s)
         except CapacityExceeded as exc:
@@ -93,7 +94,7 @@ def run_compiled(
 
 def _drive(model: Model, low: Lowered, stash: Stash, horizon_s: float,
            progress: Progress | None, step_s: float) -> Sim:
-    sim = _refill(low.sim, low)
+    sim = _refill(low.sim, low, first=True)
     _queue_begin(sim, low.order)
     horizon_s = float(horizon_s)  # one compiled signature: an int horizon would be another
     if horizon_s <= 0.0:  # no run at all: the components begin, nothing they queue runs
@@ -189,23 +190,39 @@ def _restage(sim: Sim, low: Lowered, grow: np.ndarray) -> Sim:
     return sim
 
 
-def _refill(sim: Sim, low: Lowered) -> Sim:
-    """Top up every sampler that fell below its low-water mark, batch by batch."""
+def _refill(sim: Sim, low: Lowered, first: bool = False) -> Sim:
+    """Top up every sampler that fell below its low-water mark, batch by batch from its
+    own stream. At the start one batch is enough; a sampler that needs topping up
+    again gets a ring twice as large each time (busy samplers stop the loop seldom)."""
     ei, rows = sim.ei, low.sampler_rows
     if not len(rows):
         return sim
     head, fill = ei[rows, L.P_HEAD], ei[rows, L.P_FILL]
-    need = (ei[rows, L.P_CONST] == 0) & (fill - head < ei[rows, L.P_LOW] + BATCH)
+    need = (ei[rows, L.P_CONST] == 0) & (fill - head <= ei[rows, L.P_LOW])
     for n in np.flatnonzero(need).tolist():
         row = int(rows[n])
-        off, size = int(ei[row, L.P_OFF]), int(ei[row, L.P_SIZE])
+        if not first and int(ei[row, L.P_SIZE]) < MAX_SAMPLER_RING:
+            sim = _grow_sampler(sim, low, row)
+        off, size, low_mark = (int(x) for x in ei[row, [L.P_OFF, L.P_SIZE, L.P_LOW]])
         f, h = int(ei[row, L.P_FILL]), int(ei[row, L.P_HEAD])
         fill_batch = low.samplers[n]._fill  # the Python sampler's own batches, in order
-        while size - (f - h) >= BATCH:
+        while size - (f - h) >= BATCH and not (first and f - h > low_mark):
             pos = off + (f & (size - 1))
             sim.poolf[pos: pos + BATCH] = fill_batch(BATCH)
             f += BATCH
         ei[row, L.P_FILL] = f
+    return sim
+
+
+def _grow_sampler(sim: Sim, low: Lowered, row: int) -> Sim:
+    """Move a sampler's values to a ring twice as large (same draw counters)."""
+    ei = sim.ei
+    off, size = int(ei[row, L.P_OFF]), int(ei[row, L.P_SIZE])
+    k = np.arange(int(ei[row, L.P_HEAD]), int(ei[row, L.P_FILL]))
+    sim, new = _alloc(sim, low, 2 * size)
+    sim.poolf[new + (k & (2 * size - 1))] = sim.poolf[off + (k & (size - 1))]
+    ei[row, L.P_OFF] = new
+    ei[row, L.P_SIZE] = 2 * size
     return sim
 
 

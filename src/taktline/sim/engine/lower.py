@@ -350,7 +350,7 @@ def _samplers(b: _Builder) -> None:
             b.putf(row, PF_VALUE=smp.constant)
             continue
         low = b.sampler_draws[n] + b.room.draws
-        size = pow2(low + 4 * SAMPLER_BATCH)
+        size = pow2(low + 2 * SAMPLER_BATCH)
         b.put(row, P_OFF=b.alloc(size), P_SIZE=size, P_LOW=low)
 
 

@@ -35,9 +35,9 @@ class Stash:
     """Typed chunks of records, kept apart per log table (and per station) until the
     end of the run, when each column is appended to the log in one piece."""
 
-    def __init__(self, n_stations: int) -> None:
-        self.states: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(n_stations)]
-        self.ops: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(n_stations)]
+    def __init__(self) -> None:
+        self.states: list[tuple[np.ndarray, ...]] = []  # (station, time, state)
+        self.ops: list[tuple[np.ndarray, ...]] = []  # (station, start, end, ...)
         self.tables: dict[str, list[tuple[np.ndarray, ...]]] = {}
 
     def add(self, kind: str, cols: tuple[np.ndarray, ...]) -> None:
@@ -46,17 +46,26 @@ class Stash:
     def commit(self, log: RecordLog) -> None:
         """Append everything to the log's tables, in the order it was staged."""
         for tables, chunks in ((log.states, self.states), (log.ops, self.ops)):
-            for table, parts in zip(tables, chunks, strict=True):
-                _extend(table, parts)
+            if chunks:
+                station, *cols = _joined(chunks)
+                _per_station(tables, station, tuple(cols))
         for kind, parts in self.tables.items():
-            _extend(log.table(kind), parts)
+            log.table(kind).extend(*_joined(parts))
 
 
-def _extend(table: Table, parts: list[tuple[np.ndarray, ...]]) -> None:
+def _joined(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     if len(parts) == 1:
-        table.extend(*parts[0])
-    elif parts:
-        table.extend(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+        return parts[0]
+    return tuple(np.concatenate(cols) for cols in zip(*parts, strict=True))
+
+
+def _per_station(tables: list[Table], station: np.ndarray, cols: tuple[np.ndarray, ...]) -> None:
+    """Rows of all stations, in order, to each station's own table (a stable split)."""
+    order = np.argsort(station, kind="stable")  # int16: a radix sort
+    bounds = np.searchsorted(station[order], np.arange(len(tables) + 1))
+    for s in np.flatnonzero(np.diff(bounds)).tolist():
+        sel = order[bounds[s]: bounds[s + 1]]
+        tables[s].extend(*(c[sel] for c in cols))
 
 
 def flush(sim: Sim, low: Lowered, model: Model, stash: Stash, everything: bool) -> bool:
@@ -92,10 +101,11 @@ def full(sim: Sim) -> np.ndarray:
 def _move(t: int, fl: np.ndarray, it: I64, low: Lowered, model: Model, stash: Stash) -> None:
     log = model.log
     if t == L.T_STATE:
-        _per_station(stash.states, it[:, 0], (fl[:, 0], it[:, 1]), log.states)
+        stash.states.append((it[:, 0].astype(np.int16),
+                             *_typed(log.states[0], (fl[:, 0], it[:, 1]))))
     elif t == L.T_OP:
-        _per_station(stash.ops, it[:, 0], (fl[:, 0], fl[:, 1], it[:, 1], it[:, 2], it[:, 3]),
-                     log.ops)
+        stash.ops.append((it[:, 0].astype(np.int16), *_typed(
+            log.ops[0], (fl[:, 0], fl[:, 1], it[:, 1], it[:, 2], it[:, 3]))))
     elif t == L.T_SETUP:
         old, new = _setup_names(it[:, 0], it[:, 1], it[:, 2], low, model)
         stash.add("setup", _typed(log.table("setup"), (fl[:, 0], it[:, 0], fl[:, 1], old, new)))
@@ -113,13 +123,6 @@ def _typed(table: Table, cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]
                  for c, code in zip(cols, table.typecodes(), strict=True))
 
 
-def _per_station(chunks: list[list[tuple[np.ndarray, ...]]], station: I64,
-                 cols: tuple[np.ndarray, ...], tables: list[Table]) -> None:
-    order = np.argsort(station, kind="stable")
-    bounds = np.searchsorted(station[order], np.arange(len(chunks) + 1))
-    typed = _typed(tables[0], tuple(c[order] for c in cols))
-    for s in np.flatnonzero(np.diff(bounds)).tolist():
-        chunks[s].append(tuple(c[bounds[s]: bounds[s + 1]] for c in typed))
 def _setup_names(station: I64, old: I64, new: I64, low: Lowered,
                  model: Model) -> tuple[I64, I64]:
     """The recorder's ``name(code)``: '-' for none, the family's name, or (setups on
