@@ -1,7 +1,7 @@
 """Compiled primitives: the event heap, the same-instant queue, samplers, items, record
 rows and the runtime queues of the pool.
 
-Every fixed-size array has a *soft* limit: passing it sets ``ki[K_SERVICE]``, and the
+Every fixed-size array has a *soft* limit: passing it sets ``K_SERVICE`` of the kernel row, and the
 run loop returns to Python before the next event so the driver can refill or grow.
 The margins are sized so that one event cannot go from the soft limit to the end of an
 array; if it ever does, :class:`CapacityExceeded` is raised and the driver reruns with
@@ -88,10 +88,10 @@ def now(S: Sim) -> float:
 @compiled
 def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int) -> None:
     """Schedule an event (the kernel's ``at``)."""
-    ki, ht, hq = S.ei, S.ht, S.hq
-    seq = ki[KERNEL, K_SEQ] + 1
-    ki[KERNEL, K_SEQ] = seq
-    n = ki[KERNEL, K_HEAP_N]
+    k, ht, hq = S.ei[KERNEL], S.ht, S.hq
+    seq = k[K_SEQ] + 1
+    k[K_SEQ] = seq
+    n = k[K_HEAP_N]
     if n >= ht.shape[0]:
         raise CapacityExceeded("event heap")
     key = (prio << PRIO_SHIFT) | seq
@@ -112,21 +112,21 @@ def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int
     hq[i, HQ_KIND] = kind
     hq[i, HQ_TARGET] = target
     hq[i, HQ_TOKEN] = token
-    ki[KERNEL, K_HEAP_N] = n + 1
-    if n + 1 > ki[KERNEL, K_HEAP_SOFT]:
-        ki[KERNEL, K_SERVICE] = 1
+    k[K_HEAP_N] = n + 1
+    if n + 1 > k[K_HEAP_SOFT]:
+        k[K_SERVICE] = 1
 
 
 @inlined
 def heap_pop(S: Sim) -> tuple[float, int, int, int]:
     """Remove the first event: (time, kind, target, token)."""
-    ki, ht, hq = S.ei, S.ht, S.hq
+    k, ht, hq = S.ei[KERNEL], S.ht, S.hq
     time = ht[0]
     kind = hq[0, HQ_KIND]
     target = hq[0, HQ_TARGET]
     token = hq[0, HQ_TOKEN]
-    n = ki[KERNEL, K_HEAP_N] - 1
-    ki[KERNEL, K_HEAP_N] = n
+    n = k[K_HEAP_N] - 1
+    k[K_HEAP_N] = n
     if n > 0:
         lt = ht[n]
         lk = hq[n, HQ_KEY]

@@ -130,60 +130,60 @@ def _raw_part(S: Sim, s: int) -> int:
 @compiled
 def _join(S: Sim, s: int) -> int:
     """Take ``qty`` items from every input and join them into one."""
-    ei, aux, it = S.ei, S.pool, S.items
+    ei, pool, it = S.ei, S.pool, S.items
     in0 = ei[s, S_IN0]
     taken = ei[KERNEL, K_SCRATCH0]  # the items taken, in order, at pool[taken + j]
     total = 0
     for k in range(ei[s, S_NIN]):
-        for _ in range(aux[in0 + 2 * k + 1]):
-            aux[taken + total] = take(S, aux[in0 + 2 * k])
+        for _ in range(pool[in0 + 2 * k + 1]):
+            pool[taken + total] = take(S, pool[in0 + 2 * k])
             total += 1
     main = -1
     for j in range(total):
-        if it[aux[taken + j], IT_VEHICLE] >= 0:
-            main = aux[taken + j]
+        if it[pool[taken + j], IT_VEHICLE] >= 0:
+            main = pool[taken + j]
             break
     if main < 0:
-        main = item_new(S, ei[s, S_PRODUCES]) if ei[s, S_PRODUCES] >= 0 else aux[taken]
+        main = item_new(S, ei[s, S_PRODUCES]) if ei[s, S_PRODUCES] >= 0 else pool[taken]
     else:
         for j in range(total):
-            x = aux[taken + j]
+            x = pool[taken + j]
             if x != main:
                 rec_join(S, ei[s, IDX], it[main, IT_VEHICLE], it[x, IT_PART], it[x, IT_SERIAL])
     bad = False
     for j in range(total):
-        if not it[aux[taken + j], IT_GOOD]:
+        if not it[pool[taken + j], IT_GOOD]:
             bad = True
     if bad:
         it[main, IT_GOOD] = 0
     for j in range(total):
-        if aux[taken + j] != main:
-            item_free(S, aux[taken + j])
+        if pool[taken + j] != main:
+            item_free(S, pool[taken + j])
     return main
 
 
 @compiled
 def station_take(S: Sim, s: int) -> int:
     """The next item to work on, or -1 (then the station waits for its inputs)."""
-    ei, aux = S.ei, S.pool
+    ei, pool = S.ei, S.pool
     nin = ei[s, S_NIN]
     if nin == 0:
         return item_new(S, _raw_part(S, s))
     in0 = ei[s, S_IN0]
     wf0 = ei[s, S_WF0]
-    if nin == 1 and aux[in0 + 1] == 1:
-        b = aux[in0]
+    if nin == 1 and pool[in0 + 1] == 1:
+        b = pool[in0]
         if ready(S, b):
             return take(S, b)
-        if not aux[wf0]:
-            aux[wf0] = 1
+        if not pool[wf0]:
+            pool[wf0] = 1
             wait_for_item(S, b, s, 0)
         return -1
     for slot in range(nin):
-        b = aux[in0 + 2 * slot]
-        if ready(S, b) < aux[in0 + 2 * slot + 1]:
-            if not aux[wf0 + slot]:
-                aux[wf0 + slot] = 1
+        b = pool[in0 + 2 * slot]
+        if ready(S, b) < pool[in0 + 2 * slot + 1]:
+            if not pool[wf0 + slot]:
+                pool[wf0 + slot] = 1
                 wait_for_item(S, b, s, slot)
             return -1
     return _join(S, s)
@@ -314,26 +314,26 @@ def _part_slot(S: Sim, s: int, part: int) -> int:
 def push_select(S: Sim, s: int, item: int) -> tuple[int, int, bool]:
     """Where ``item`` goes: (slot, buffer, whether the route remembers the slot);
     slot -1 when no output has room (the station then waits for space)."""
-    ei, aux = S.ei, S.pool
+    ei, pool = S.ei, S.pool
     nout = ei[s, S_NOUT]
     out0 = ei[s, S_OUT0]
     if not S.items[item, IT_GOOD] and ei[s, S_REJECT] >= 0:
         return _push_to(S, s, ei[s, S_REJECT], nout), ei[s, S_REJECT], False
     if nout == 1:
-        return _push_to(S, s, aux[out0], 0), aux[out0], False
+        return _push_to(S, s, pool[out0], 0), pool[out0], False
     if ei[s, S_ROUTE] == ROUTE_BY_PART:
         slot = _part_slot(S, s, S.items[item, IT_PART])
-        return _push_to(S, s, aux[out0 + slot], slot), aux[out0 + slot], False
+        return _push_to(S, s, pool[out0 + slot], slot), pool[out0 + slot], False
     for i in range(nout):
         slot = _slot_at(S, s, i, nout)
-        if has_space(S, aux[out0 + slot]):
-            return slot, aux[out0 + slot], True
+        if has_space(S, pool[out0 + slot]):
+            return slot, pool[out0 + slot], True
     for i in range(nout):
         slot = _slot_at(S, s, i, nout)
         bf = ei[s, S_BF0] + slot
-        if not aux[bf]:
-            aux[bf] = 1
-            wait_for_space(S, aux[out0 + slot], s, slot)
+        if not pool[bf]:
+            pool[bf] = 1
+            wait_for_space(S, pool[out0 + slot], s, slot)
     return -1, -1, False
 
 
