@@ -32,6 +32,14 @@ def test_simulate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert f"Bottleneck: {data['bottleneck']['station']}" in text
 
 
+def test_simulate_report(tmp_path: Path) -> None:
+    out = tmp_path / "run.html"
+    assert main(["simulate", "single_station", "--days", "1", "--report", str(out)]) == 0
+    html = out.read_text()
+    assert html.count("data:image/png;base64,") >= 3
+    assert "single-station" in html
+
+
 def test_same_seed_same_json(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     for path in (a, b):

@@ -7,7 +7,8 @@ def test_all_names_exist_and_nothing_private_leaks() -> None:
     for name in taktline.__all__:
         assert hasattr(taktline, name), name
     public = {n for n in dir(taktline) if not n.startswith("_") and n not in {
-        "analysis", "errors", "plant", "sim", "simulate", "cli", "commands", "plan"}}
+        "analysis", "errors", "plant", "sim", "simulate", "cli", "commands", "plan", "experiment",
+        "ops"}}
     assert public <= set(taktline.__all__), public - set(taktline.__all__)
 
 

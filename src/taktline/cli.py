@@ -52,6 +52,9 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Root seed of every random stream.")] = 1,
     sequence: Annotated[Path | None, typer.Option(help="CSV of vehicles in release order.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the KPIs as JSON.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write an HTML report with figures.")
+    ] = None,
     stations: Annotated[bool, typer.Option(help="Also print every station.")] = False,
 ) -> None:
     """Simulate a plant and report throughput, takt, OEE, bottleneck, lead time and WIP."""
@@ -81,6 +84,11 @@ def simulate(
     if json_out is not None:
         json_out.write_text(json.dumps(result.kpis.to_dict(), indent=2) + "\n", encoding="utf-8")
         out.print(f"KPIs written to {json_out}")
+    if report is not None:
+        from taktline.analysis.report import write_run_report
+
+        write_run_report(result, report)
+        out.print(f"report written to {report}")
 
 
 def print_report(k: KpiReport, stations: bool = False) -> None:
