@@ -1,0 +1,182 @@
+"""The seam between the MES and the plant: one protocol, several plants behind it.
+
+The MES (``ops/service.py``) and the OPC UA server talk to the plant only through a
+:class:`PlantDriver`: they release vehicles into it, receive what happens in it as
+:class:`PlantEvent` objects, read a :class:`PlantSnapshot` of its state, and send
+commands (stop, start, reset a station). Implementations:
+
+* the twin, paced to wall clock x speed (virtual commissioning; ``ops/twin_driver.py``);
+* :class:`FakeDriver`, an in-memory double for tests that does exactly what it is told;
+* later, an OPC UA client driver to the PLCs of a real plant.
+
+Times in events and snapshots are plant seconds since the driver started (for the
+twin: simulated seconds); the MES stamps wall-clock time itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from taktline.plant.orders import Order
+from taktline.plant.schema import Plant
+
+__all__ = [
+    "EVENT_KINDS",
+    "STATION_STATES",
+    "BufferLevel",
+    "Command",
+    "EventKind",
+    "FakeDriver",
+    "PlantDriver",
+    "PlantEvent",
+    "PlantSnapshot",
+    "StationStatus",
+]
+
+EventKind = Literal[
+    "released",  # a vehicle entered the plant (vin)
+    "started",  # a station began work on a vehicle (station, vin)
+    "finished",  # a station finished a vehicle (station, vin; data: good, robots)
+    "state",  # a station changed state (station; data: state, previous)
+    "down",  # a failure began (station; data: cause)
+    "up",  # a failure was repaired (station; data: cause, duration_s)
+    "part",  # a part joined a vehicle (station, vin; data: part, serial)
+    "setup",  # a changeover ran (station; data: from, to, duration_s)
+    "overload",  # an option station ran over its ratio (station, vin; data: option)
+    "dispatched",  # a vehicle left the plant (vin; data: good)
+]
+EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
+
+StationState = Literal["working", "blocked", "starved", "failed", "setup", "planned", "stopped"]
+STATION_STATES: tuple[str, ...] = StationState.__args__  # type: ignore[attr-defined]
+
+Command = Literal["stop", "start", "reset"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlantEvent:
+    """Something that happened in the plant, numbered in the order it happened."""
+
+    seq: int
+    time: float
+    kind: EventKind
+    station: str | None = None
+    vin: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StationStatus:
+    """What one station is doing now."""
+
+    station: str
+    state: StationState
+    since: float
+    vins: tuple[str, ...] = ()  # vehicles on its servers
+    finished: int = 0  # operations finished since the driver started
+    stopped: bool = False  # held by a stop command
+
+
+@dataclass(frozen=True, slots=True)
+class BufferLevel:
+    buffer: str
+    level: int
+    capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlantSnapshot:
+    """The plant's state at one instant."""
+
+    time: float
+    stations: tuple[StationStatus, ...]
+    buffers: tuple[BufferLevel, ...]
+    agv_positions: tuple[tuple[str, int, str], ...] = ()  # (fleet, agv, node)
+    speed: float = 1.0
+
+
+@runtime_checkable
+class PlantDriver(Protocol):
+    """What the MES needs from a plant."""
+
+    @property
+    def plant(self) -> Plant: ...
+
+    async def start(self) -> None:
+        """Connect / start running; events begin to flow."""
+
+    async def stop(self) -> None:
+        """Stop running and release resources."""
+
+    def subscribe(self, callback: Callable[[PlantEvent], None]) -> None:
+        """Call ``callback`` for every event, in order (from the driver's task)."""
+
+    def release(self, vin: str, order: Order) -> None:
+        """Hand one vehicle to the plant; it enters as soon as there is room."""
+
+    def command(self, station: str, action: Command) -> None:
+        """Stop (hold), start (release the hold) or reset (clear a fault) a station."""
+
+    def snapshot(self) -> PlantSnapshot:
+        """The plant's current state."""
+
+
+class FakeDriver:
+    """An in-memory plant for tests: it records what the MES asks and emits exactly the
+    events the test pushes with :meth:`emit`."""
+
+    def __init__(self, plant: Plant) -> None:
+        self._plant = plant
+        self.released: list[tuple[str, Order]] = []
+        self.commands: list[tuple[str, Command]] = []
+        self.running = False
+        self.time = 0.0
+        self._subscribers: list[Callable[[PlantEvent], None]] = []
+        self._seq = 0
+        self._states = {s.id: StationStatus(s.id, "starved", 0.0) for s in plant.stations}
+
+    @property
+    def plant(self) -> Plant:
+        return self._plant
+
+    async def start(self) -> None:
+        self.running = True
+
+    async def stop(self) -> None:
+        self.running = False
+
+    def subscribe(self, callback: Callable[[PlantEvent], None]) -> None:
+        self._subscribers.append(callback)
+
+    def release(self, vin: str, order: Order) -> None:
+        self.released.append((vin, order))
+
+    def command(self, station: str, action: Command) -> None:
+        if station not in self._states:
+            raise KeyError(station)
+        self.commands.append((station, action))
+        old = self._states[station]
+        stopped = action == "stop" or (old.stopped and action not in ("start", "reset"))
+        self._states[station] = StationStatus(station, "stopped" if stopped else "starved",
+                                              self.time, old.vins, old.finished, stopped)
+
+    def emit(self, kind: EventKind, station: str | None = None, vin: str | None = None,
+             time: float | None = None, **data: Any) -> PlantEvent:
+        """Push an event to every subscriber (as if the plant did it)."""
+        self._seq += 1
+        if time is not None:
+            self.time = time
+        event = PlantEvent(self._seq, self.time, kind, station, vin, dict(data))
+        if kind == "state" and station is not None:
+            old = self._states[station]
+            self._states[station] = StationStatus(station, data["state"], self.time, old.vins,
+                                                  old.finished, old.stopped)
+        for cb in self._subscribers:
+            cb(event)
+        return event
+
+    def snapshot(self) -> PlantSnapshot:
+        buffers = tuple(BufferLevel(b.id, 0, b.capacity) for b in self._plant.buffers)
+        return PlantSnapshot(self.time, tuple(self._states.values()), buffers)
