@@ -11,6 +11,7 @@ instant the buffer changes.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class Buffer:
         self.waiting = []
         soon = self.kernel.soon
         for consumer, slot in waiting:
-            soon(lambda c=consumer, s=slot: c.wake_input(s))
+            soon(partial(consumer.wake_input, slot))
 
     # -- emptying ------------------------------------------------------------------
     def ready(self) -> int:
@@ -169,7 +170,7 @@ class Buffer:
             self.blocked = []
             soon = self.kernel.soon
             for producer, slot in blocked:
-                soon(lambda p=producer, s=slot: p.wake_output(s))
+                soon(partial(producer.wake_output, slot))
         return item
 
     def wait_for_item(self, consumer: Any, slot: int) -> None:
@@ -179,7 +180,7 @@ class Buffer:
             self.blocked = []
             soon = self.kernel.soon
             for producer, pslot in blocked:
-                soon(lambda p=producer, s=pslot: p.wake_output(s))
+                soon(partial(producer.wake_output, pslot))
 
     def wait_for_space(self, producer: Any, slot: int) -> None:
         self.blocked.append((producer, slot))

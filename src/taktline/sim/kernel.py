@@ -36,7 +36,9 @@ class Kernel:
         self._seq = 0
         self._soon: deque[Callable[[], None]] = deque()
 
-    def at(self, time: float, fn: Callable[[Any], None], arg: Any = None, prio: int = NORMAL) -> None:
+    def at(
+        self, time: float, fn: Callable[[Any], None], arg: Any = None, prio: int = NORMAL
+    ) -> None:
         """Schedule ``fn(arg)`` at absolute ``time`` (never before now)."""
         self._seq += 1
         heappush(self._heap, (time, prio, self._seq, fn, arg))
