@@ -5,17 +5,23 @@ in another file, changes, the cached caller still holds the old code. The engine
 functions call each other across files, so a change to any engine file must drop the
 cached code of all of them. :func:`refresh` stamps the cache folder with a digest of
 the engine's sources and clears the engine's entries when the digest differs.
+
+:func:`compile_lock` lets one process at a time compile: processes that start together
+(test workers, experiment workers) then compile once, and the others load the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["refresh", "source_digest"]
+__all__ = ["compile_lock", "refresh", "source_digest"]
 
 HERE = Path(__file__).resolve().parent
 STAMP = "taktline-engine.stamp"
+LOCK = "taktline-engine.lock"
 PYTHON_ONLY = frozenset({"__init__", "cache", "driver", "lower", "tables"})
 """Modules of the engine that numba does not compile (their changes keep the cache)."""
 
@@ -55,3 +61,23 @@ def refresh(cache_dir: Path) -> bool:
     except OSError:  # a read-only install: numba then uses its user-wide cache folder
         pass
     return dropped
+
+
+@contextmanager
+def compile_lock(cache_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the cache folder while compiling (released when the
+    process ends, whatever happens); no lock where the folder or ``fcntl`` is missing."""
+    try:
+        import fcntl
+
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = (cache_dir / LOCK).open("w")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -23,7 +23,7 @@ from taktline.errors import SimulationError
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 from taktline.sim.engine import layout as L
-from taktline.sim.engine.cache import refresh
+from taktline.sim.engine.cache import compile_lock, refresh
 from taktline.sim.engine.layout import CapacityExceeded, Sim
 from taktline.sim.engine.loop import SERVICE, run_until
 from taktline.sim.engine.lower import Lowered, lower
@@ -58,8 +58,10 @@ def compile_engine(sim: Sim) -> float:
     if loop.signatures:
         return 0.0
     start = time.perf_counter()
-    refresh(Path(loop._cache._cache_path))  # stale callers in other files would survive
-    loop.compile((cast(Any, numba).typeof(sim), numba.float64))
+    cache_dir = Path(loop._cache._cache_path)
+    with compile_lock(cache_dir):  # one process compiles, the others then load its cache
+        refresh(cache_dir)  # stale callers of a changed function in another file survive
+        loop.compile((cast(Any, numba).typeof(sim), numba.float64))
     return time.perf_counter() - start
 
 
