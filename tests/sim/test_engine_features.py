@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from taktline.plant import parse_plant
+from taktline.plant.orders import parse_sequence
 from tests.sim.test_engine_equivalence import DAY, assert_same
 
 PRODUCTS = """
@@ -309,3 +310,16 @@ sinks: [{id: dispatch, from: out}]
 def test_feature_plant(name: str, seed: int) -> None:
     r = assert_same(parse_plant(PLANTS[name], filename=f"{name}.yaml"), 2 * DAY, seed)
     assert r.completed > 0
+
+
+def test_two_vehicle_sources_one_from_a_sequence() -> None:
+    """The first vehicle source takes the sequence, the second draws from the mix; the
+    order ids of both come out in the order the vehicles were made."""
+    p = parse_plant(PLANTS["sources"], filename="sources.yaml")
+    rows = ["order_id,variant,colour,options"]
+    rows += [f"S{k:04d},{('suv5', 'van', 'suv7')[k % 3]},{('red', 'white')[k % 2]},"
+             f"{'roof' if k % 4 == 0 else ''}" for k in range(300)]
+    orders = parse_sequence("\n".join(rows) + "\n", p)
+    r = assert_same(p, DAY, 4, orders=orders)
+    names = r.records.orders
+    assert any(n.startswith("S") for n in names) and any(n.startswith("V") for n in names)
