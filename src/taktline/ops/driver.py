@@ -11,11 +11,20 @@ commands (stop, start, reset a station). Implementations:
 
 Times in events and snapshots are plant seconds since the driver started (for the
 twin: simulated seconds); the MES stamps wall-clock time itself.
+
+Two hooks let the MES act on the plant beyond releases and commands:
+
+* :meth:`PlantDriver.set_fault_handler` - the driver asks the MES, at the instant a
+  failure begins, whether the station should run degraded (a redundant robot takes the
+  work of the failed one) instead of standing still until the repair;
+* :meth:`PlantDriver.resume` - after a restart of the MES, the vehicles it knows to be
+  in the plant (and where); a real plant keeps its vehicles and only checks them, the
+  twin (which restarted empty) puts them back where they were.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -29,10 +38,15 @@ __all__ = [
     "Command",
     "EventKind",
     "FakeDriver",
+    "Fault",
+    "FaultHandler",
+    "FaultResponse",
+    "Paced",
     "PlantDriver",
     "PlantEvent",
     "PlantSnapshot",
     "StationStatus",
+    "VehicleResume",
 ]
 
 EventKind = Literal[
@@ -46,6 +60,9 @@ EventKind = Literal[
     "setup",  # a changeover ran (station; data: from, to, duration_s)
     "overload",  # an option station ran over its ratio (station, vin; data: option)
     "dispatched",  # a vehicle left the plant (vin; data: good)
+    "degraded",  # a station runs degraded after a failure (station; data: cause, robot, factor)
+    "recovered",  # a degraded station runs at full rate again (station; data: robot, duration_s)
+    "transport",  # an AGV carried a vehicle (vin; data: fleet, agv, from, to)
 ]
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 
@@ -77,6 +94,7 @@ class StationStatus:
     vins: tuple[str, ...] = ()  # vehicles on its servers
     finished: int = 0  # operations finished since the driver started
     stopped: bool = False  # held by a stop command
+    degraded: bool = False  # running degraded (a redundant robot does a failed one's work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +113,64 @@ class PlantSnapshot:
     buffers: tuple[BufferLevel, ...]
     agv_positions: tuple[tuple[str, int, str], ...] = ()  # (fleet, agv, node)
     speed: float = 1.0
+    queued: int = 0  # vehicles released to the driver that have not entered yet
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A failure that has just begun, as the driver reports it to the fault handler."""
+
+    station: str
+    cause: str
+    time: float
+    expected_repair_s: float  # the plant's mean time to repair of this failure mode
+
+
+@dataclass(frozen=True, slots=True)
+class FaultResponse:
+    """The MES's answer to a :class:`Fault`: run degraded at ``factor`` times the cycle
+    after a switch-over of ``switchover_s``, with ``robot`` out of service until the
+    repair ends."""
+
+    robot: str
+    factor: float
+    switchover_s: float
+
+
+FaultHandler = Callable[[Fault], FaultResponse | None]
+"""Called by the driver, synchronously, when a failure begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleResume:
+    """A vehicle the MES knows to be in the plant, handed back after a restart.
+
+    ``entered`` False: released but not yet in the line (it is released again).
+    Otherwise ``at`` names the station that was working on it, or ``after`` the last
+    station that finished it (``None`` for both: waiting at the line entry). ``visited``
+    and ``parts`` say which stations it passed and which parts it already carries, so a
+    twin can call off what it will still need."""
+
+    vin: str
+    order: Order
+    entered: bool = True
+    at: str | None = None
+    after: str | None = None
+    good: bool = True
+    since: float = 0.0
+    visited: frozenset[str] = frozenset()
+    parts: frozenset[str] = frozenset()
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A plant that runs at a chosen multiple of wall-clock time (the twin)."""
+
+    @property
+    def speed(self) -> float: ...
+
+    def set_speed(self, speed: float) -> None:
+        """Run at ``speed`` plant seconds per wall second from now on."""
 
 
 @runtime_checkable
@@ -122,6 +198,12 @@ class PlantDriver(Protocol):
     def snapshot(self) -> PlantSnapshot:
         """The plant's current state."""
 
+    def set_fault_handler(self, handler: FaultHandler | None) -> None:
+        """Ask ``handler`` at every failure onset whether to run degraded."""
+
+    def resume(self, vehicles: Sequence[VehicleResume]) -> None:
+        """Before :meth:`start`: the vehicles the MES knows to be in the plant."""
+
 
 class FakeDriver:
     """An in-memory plant for tests: it records what the MES asks and emits exactly the
@@ -136,6 +218,9 @@ class FakeDriver:
         self._subscribers: list[Callable[[PlantEvent], None]] = []
         self._seq = 0
         self._states = {s.id: StationStatus(s.id, "starved", 0.0) for s in plant.stations}
+        self.fault_handler: FaultHandler | None = None
+        self.resumed: list[VehicleResume] = []
+        self._speed = 1.0
 
     @property
     def plant(self) -> Plant:
@@ -179,4 +264,18 @@ class FakeDriver:
 
     def snapshot(self) -> PlantSnapshot:
         buffers = tuple(BufferLevel(b.id, 0, b.capacity) for b in self._plant.buffers)
-        return PlantSnapshot(self.time, tuple(self._states.values()), buffers)
+        return PlantSnapshot(self.time, tuple(self._states.values()), buffers,
+                             speed=self._speed)
+
+    def set_fault_handler(self, handler: FaultHandler | None) -> None:
+        self.fault_handler = handler
+
+    def resume(self, vehicles: Sequence[VehicleResume]) -> None:
+        self.resumed.extend(vehicles)
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def set_speed(self, speed: float) -> None:
+        self._speed = speed
