@@ -17,7 +17,9 @@ BLOCK = re.compile(r"```yaml\n(name:.*?)```", re.S)
 def _plants() -> list[tuple[str, str]]:
     out = []
     for path in sorted(DOCS.glob("*.md")):
-        for i, block in enumerate(BLOCK.findall(path.read_text(encoding="utf-8"))):
+        plants = [b for b in BLOCK.findall(path.read_text(encoding="utf-8"))
+                  if "\nstations:" in b and "\nsinks:" in b]  # scenario files are not plants
+        for i, block in enumerate(plants):
             out.append((f"{path.name}#{i}", block))
     return out
 
