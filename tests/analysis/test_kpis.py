@@ -36,9 +36,9 @@ def test_oee_exact_from_hand_built_log() -> None:
     A = 0.95521, E = 110 x 745 / 82 530 = 0.99297, Q = 0.99329, OEE = 0.94213."""
     run, log = _hand_run(86_400.0)
     state = log.states[0].appender()
-    state(0.0, State.WORKING)
-    state(82_530.0, State.FAILED)
-    state(83_400.0, State.STARVED)
+    state(0.0, State.WORKING, 1, 0, 0)  # time, state, servers working / in setup / blocked
+    state(82_530.0, State.FAILED, 0, 0, 0)
+    state(83_400.0, State.STARVED, 0, 0, 0)
     op = log.ops[0].appender()
     for i in range(745):
         op(i * 110.0, i * 110.0 + 110.0, i, 0, 0 if i < 5 else 1)

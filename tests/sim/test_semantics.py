@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from taktline.plant.orders import Order
 from taktline.sim.kernel import LATE, NORMAL, Kernel
 from taktline.sim.records import State
@@ -322,3 +324,65 @@ def test_agv_fleet_limits_flow() -> None:
     three = run(_agv_plant(size=3), 7000).completed
     assert 98 <= one <= 100
     assert 198 <= three <= 200
+
+
+def test_multi_server_station_counts_per_server() -> None:
+    """Rule 9: three servers, 300 s each, one car every 200 s: each server is busy half
+    of the time. Shares count per server (working 1/2, starved 1/2), and the station is
+    never active for the bottleneck analysis: it always had a server to spare."""
+    from taktline.analysis import compute_kpis
+
+    p = plant(
+        stations=[{"id": "cell", "servers": 3, "cycle": 300, "inputs": ["q"],
+                   "outputs": ["out"]}],
+        buffers=[{"id": "q", "capacity": 5}, {"id": "out", "capacity": 5}],
+        sources=[{"kind": "vehicles", "id": "src", "to": "q", "interval": 200}],
+    )
+    k = compute_kpis(run(p, 60_200, warmup_s=200))
+    cell = k.stations[0]
+    assert cell.shares["working"] == pytest.approx(0.5, abs=0.005)
+    assert cell.shares["starved"] == pytest.approx(0.5, abs=0.005)
+    assert cell.mean_active_s == 0.0
+    assert cell.oee.effectiveness == pytest.approx(1.0, abs=0.01)
+
+
+def test_multi_server_station_saturated_is_active() -> None:
+    """Rule 9: the same cell fed every 100 s keeps all three servers busy: working 100 %
+    and one long active period."""
+    from taktline.analysis import compute_kpis
+
+    p = plant(
+        stations=[{"id": "cell", "servers": 3, "cycle": 300, "inputs": ["q"],
+                   "outputs": ["out"]}],
+        buffers=[{"id": "q", "capacity": 5}, {"id": "out", "capacity": 5}],
+        sources=[{"kind": "vehicles", "id": "src", "to": "q", "interval": 100}],
+    )
+    k = compute_kpis(run(p, 30_000, warmup_s=1_000))
+    assert k.stations[0].shares["working"] == pytest.approx(1.0)
+    assert k.stations[0].mean_active_s > 25_000
+
+
+def test_quality_counts_each_stations_own_check() -> None:
+    """Rule 7a: a gate fails its own check for about half of the cars and sends them to
+    rework; the next gate (yield 1) passes every car and reworks none of them, although
+    the reworked cars are not first-time good when they leave."""
+    p = plant(
+        stations=[
+            {"id": "gate1", "cycle": 10, "inputs": ["b0"], "outputs": ["b1"],
+             "quality": {"first_pass_yield": 0.5, "reject_to": "rw1"}},
+            {"id": "fix1", "cycle": 5, "inputs": ["rw1"], "outputs": ["b1"]},
+            {"id": "gate2", "cycle": 10, "inputs": ["b1"], "outputs": ["b2"],
+             "quality": {"first_pass_yield": 1.0, "reject_to": "rw2"}},
+            {"id": "fix2", "cycle": 5, "inputs": ["rw2"], "outputs": ["b2"]},
+        ],
+        buffers=[{"id": "b0", "capacity": 1}, {"id": "b1", "capacity": 5},
+                 {"id": "rw1", "capacity": 5}, {"id": "rw2", "capacity": 5},
+                 {"id": "b2", "capacity": 5}],
+    )
+    r = run(p, 20_000)
+    g1, g2 = ops(r, 0)["good"], ops(r, 2)["good"]
+    assert 0.4 < sum(g1) / len(g1) < 0.6
+    assert all(g2)
+    assert ops(r, 3)["end"] == []  # nobody went to gate2's rework
+    good = table(r, "dispatch")["good"]
+    assert 0.4 < sum(good) / len(good) < 0.6

@@ -220,7 +220,8 @@ def _station_kpis(run: Run, window: Window) -> tuple[list[StationKpi], list[Any]
     stations, periods = [], []
     for i, st in enumerate(plant.stations):
         times, codes = log.state_arrays(i)
-        secs = time_in_states(times, codes, window)
+        servers_at = log.state_counts(i)
+        secs = time_in_states(times, codes, window, servers_at, st.servers)
         ops = log.ops[i]
         end = ops.column("end")
         done = _in(end, window)
@@ -239,7 +240,7 @@ def _station_kpis(run: Run, window: Window) -> tuple[list[StationKpi], list[Any]
             name: float(secs[State[name.upper()]] / window.length)
             for name in (*SHARE_NAMES, "planned")
         }
-        p = active_periods(times, codes, run.horizon_s)
+        p = active_periods(times, codes, run.horizon_s, servers_at, st.servers)
         periods.append(p)
         durations = p[1] - p[0]
         stations.append(

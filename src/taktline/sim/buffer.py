@@ -23,7 +23,9 @@ __all__ = ["Buffer", "Consumer", "Item", "Producer"]
 class Item:
     """A vehicle (``vehicle >= 0``) or a part travelling through the plant."""
 
-    __slots__ = ("colour", "good", "model", "options", "part", "serial", "variant", "vehicle")
+    __slots__ = (
+        "colour", "good", "model", "options", "part", "rejected", "serial", "variant", "vehicle",
+    )
 
     def __init__(
         self,
@@ -42,7 +44,8 @@ class Item:
         self.model = model
         self.colour = colour
         self.options = options
-        self.good = True
+        self.good = True  # passed every quality check so far (first-time quality)
+        self.rejected = False  # failed the check of the station holding it: goes to rework
 
 
 class Consumer(Protocol):

@@ -51,9 +51,15 @@ ACTIVE_STATES = frozenset({State.WORKING, State.FAILED, State.SETUP})
 
 @dataclass(frozen=True, slots=True)
 class StateChange:
+    """A station's aggregate state changed, or (at a station with several servers) the
+    number of its servers working, in setup or blocked did."""
+
     time: float
     station: str
     state: State
+    working: int
+    setup: int
+    blocked: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,9 @@ class Table:
         if len(appends) == 3:
             b0, b1, b2 = appends
             return lambda x0, x1, x2: (b0(x0), b1(x1), b2(x2))
+        if len(appends) == 5:
+            c0, c1, c2, c3, c4 = appends
+            return lambda x0, x1, x2, x3, x4: (c0(x0), c1(x1), c2(x2), c3(x3), c4(x4))
 
         def append(*values: Any) -> None:
             for fn, v in zip(appends, values, strict=True):
@@ -231,7 +240,9 @@ class RecordLog:
         self.names: list[str] = []
         self._name_idx: dict[str, int] = {}
         self.orders: list[str] = []
-        self.states = [Table(time="d", state="b") for _ in stations]
+        self.states = [
+            Table(time="d", state="b", working="h", setup="h", blocked="h") for _ in stations
+        ]
         self.ops = [
             Table(start="d", end="d", vehicle="q", variant="h", good="b") for _ in stations
         ]
@@ -253,6 +264,11 @@ class RecordLog:
         t = self.states[station]
         return t.column("time"), t.column("state")
 
+    def state_counts(self, station: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(working, setup, blocked) servers at each of one station's state changes."""
+        t = self.states[station]
+        return t.column("working"), t.column("setup"), t.column("blocked")
+
     def option_names(self, mask: int) -> tuple[str, ...]:
         return tuple(o for i, o in enumerate(self.options) if mask >> i & 1)
 
@@ -260,9 +276,9 @@ class RecordLog:
         """Records of one kind as frozen dataclasses, in the order they were emitted."""
         if kind == "state":
             for s, sid in enumerate(self.stations):
-                times, codes = self.state_arrays(s)
-                for t, c in zip(times.tolist(), codes.tolist(), strict=True):
-                    yield StateChange(t, sid, State(c))
+                state_cols = [c.tolist() for c in self.states[s].columns().values()]
+                for t, c, w, u, b in zip(*state_cols, strict=True):
+                    yield StateChange(t, sid, State(c), w, u, b)
             return
         if kind == "operation":
             for s, sid in enumerate(self.stations):

@@ -100,6 +100,8 @@ class Station:
         self.op_since = 0.0
         self.fail_token = 0
         self.state = -1
+        self.multi = servers > 1  # record server counts, not just the aggregate state
+        self.counts = (0, 0, 0)  # (working, setup, blocked) servers last recorded
         self.wait_flag: list[bool] = []
         self.block_flag: list[bool] = []
         self.on_finish: list[Callable[[Item], None]] = []
@@ -274,9 +276,12 @@ class Station:
         item = server.item
         assert item is not None
         now = self.kernel.now
+        ok = 1
         if self.quality is not None and self.quality() >= self.fpy:
+            ok = 0
             item.good = False
-        self.rec_op(server.start, now, item.vehicle, item.variant, item.good)
+            item.rejected = self.reject is not None
+        self.rec_op(server.start, now, item.vehicle, item.variant, ok)
         for fn in self.on_finish:
             fn(item)
         if self._push(item):
@@ -301,8 +306,11 @@ class Station:
     def _push(self, item: Item) -> bool:
         """Hand ``item`` to an output; False (and wait for space) when none has room."""
         outputs = self.outputs
-        if not item.good and self.reject is not None:
-            return self._push_to(item, self.reject, len(outputs))
+        if item.rejected and self.reject is not None:  # failed this station's check
+            if self._push_to(item, self.reject, len(outputs)):
+                item.rejected = False
+                return True
+            return False
         if len(outputs) == 1:
             return self._push_to(item, outputs[0], 0)
         route = self.route
@@ -349,9 +357,14 @@ class Station:
             code = State.BLOCKED
         else:
             code = State.STARVED
-        if code != self.state:
+        working = self.n_busy - self.n_setup
+        if code != self.state or (
+            self.multi
+            and (working, self.n_setup, self.n_blocked) != self.counts
+        ):
             self.state = code
-            self.rec_state(self.kernel.now, code)
+            self.counts = (working, self.n_setup, self.n_blocked)
+            self.rec_state(self.kernel.now, code, working, self.n_setup, self.n_blocked)
 
     # -- failures and planned stops ----------------------------------------------------
     def _op_start(self) -> None:

@@ -22,6 +22,7 @@ from taktline.sim.engine.layout import (
     IT_MODEL,
     IT_OPTIONS,
     IT_PART,
+    IT_REJECT,
     IT_SERIAL,
     IT_VARIANT,
     IT_VEHICLE,
@@ -225,6 +226,7 @@ def item_new(S: Sim, part: int) -> int:
     it[row, IT_COLOUR] = -1
     it[row, IT_OPTIONS] = 0
     it[row, IT_GOOD] = 1
+    it[row, IT_REJECT] = 0
     return int(row)
 
 

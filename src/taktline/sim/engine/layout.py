@@ -86,7 +86,7 @@ IDX = 1
  S_LOTSIZE, S_LOTLEFT, S_LOTPART, S_PART0, S_NPART, S_SETON, S_SETSAMP, S_FAMILY,
  S_BATCH, S_MAXBATCH, S_OPT, S_OPTBIT, S_OPTMAX, S_H0, S_HCAP, S_HN, S_HHEAD, S_HSUM,
  S_QSAMP, S_REJECT, S_M0, S_NOPM, S_NCALM, S_CYC0, S_FIN0, S_NFIN, S_WF0,
- S_BF0) = range(2, 48)
+ S_BF0, S_LWORK, S_LSETUP, S_LBLOCK) = range(2, 51)  # S_L*: server counts last recorded
 SF_PSINCE, SF_OPSINCE, SF_FPY, SF_SLOW = range(4)
 ROUTE_FIRST_FREE, ROUTE_ROUND_ROBIN, ROUTE_SHORTEST, ROUTE_BY_PART = range(4)
 SETUP_NONE, SETUP_COLOUR, SETUP_VARIANT, SETUP_MODEL, SETUP_PART = range(-1, 4)
@@ -135,20 +135,20 @@ MV_FLEET, MV_SRC, MV_DST, MV_PICK, MV_DROP, MV_WITEM, MV_WSPACE = range(2, 9)
 W_CAUSE, W_ST0, W_NS, W_HASEVERY = range(2, 6)
 WF_START, WF_DUR, WF_EVERY = range(3)
 
-EI_WIDTH = 48
+EI_WIDTH = 51
 EF_WIDTH = 4
 
 # -- items ---------------------------------------------------------------------------
 (IT_SERIAL, IT_PART, IT_VEHICLE, IT_VARIANT, IT_MODEL, IT_COLOUR, IT_OPTIONS,
- IT_GOOD) = range(8)
-IT_WIDTH = 8
+ IT_GOOD, IT_REJECT) = range(9)
+IT_WIDTH = 9  # IT_REJECT: failed the check of the station holding it (goes to rework)
 
 # -- record tables (staged rows: float columns, then integer columns) ----------------
 (T_STATE, T_OP, T_RELEASE, T_DISPATCH, T_DOWNTIME, T_SETUP, T_OVERLOAD, T_AGV,
  T_TRANSPORT, T_JOIN, T_BUFFER, T_VEHICLE) = range(12)
 N_TABLES = 12
 TABLE_WIDTHS = (  # (float columns, integer columns) of each staged table
-    (1, 2), (2, 4), (1, 4), (1, 3), (2, 3), (2, 3), (1, 3), (1, 3), (3, 4), (1, 4), (1, 2),
+    (1, 5), (2, 4), (1, 4), (1, 3), (2, 3), (2, 3), (1, 3), (1, 3), (3, 4), (1, 4), (1, 2),
     (0, 1),
 )
 RS_FOFF, RS_IOFF, RS_NF, RS_NI, RS_CAP, RS_N = range(2, 8)  # columns of a table's row

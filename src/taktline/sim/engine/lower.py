@@ -376,7 +376,7 @@ def _initial_items(model: Model) -> tuple[dict[int, int], list[list[int]]]:
         for it in buf.items:
             rows[id(it)] = len(fields)
             fields.append([it.serial, it.part, it.vehicle, it.variant, it.model, it.colour,
-                           it.options, int(it.good)])
+                           it.options, int(it.good), int(it.rejected)])
     return rows, fields
 
 

@@ -42,11 +42,15 @@ __all__ = [
 
 
 @inlined
-def rec_state(S: Sim, station: int, code: int) -> None:
+def rec_state(S: Sim, station: int, code: int, working: int, setup: int,
+              blocked: int) -> None:
     f, i = rec_row(S, T_STATE)
     S.poolf[f] = now(S)
     S.pool[i] = station
     S.pool[i + 1] = code
+    S.pool[i + 2] = working
+    S.pool[i + 3] = setup
+    S.pool[i + 4] = blocked
 
 
 @inlined

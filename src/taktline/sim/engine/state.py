@@ -14,8 +14,12 @@ from taktline.sim.engine.layout import (
     S_BUSY,
     S_FAILED,
     S_FTOKEN,
+    S_LBLOCK,
+    S_LSETUP,
+    S_LWORK,
     S_M0,
     S_NOPM,
+    S_NV,
     S_PLANNED,
     S_SETUP,
     S_STATE,
@@ -45,9 +49,15 @@ def update_state(S: Sim, s: int) -> None:
         code = BLOCKED_STATE
     else:
         code = STARVED
-    if code != ei[s, S_STATE]:
+    working = ei[s, S_BUSY] - ei[s, S_SETUP]
+    if code != ei[s, S_STATE] or (ei[s, S_NV] > 1 and (
+            working != ei[s, S_LWORK] or ei[s, S_SETUP] != ei[s, S_LSETUP]
+            or ei[s, S_BLOCKED] != ei[s, S_LBLOCK])):
         ei[s, S_STATE] = code
-        rec_state(S, ei[s, IDX], code)
+        ei[s, S_LWORK] = working
+        ei[s, S_LSETUP] = ei[s, S_SETUP]
+        ei[s, S_LBLOCK] = ei[s, S_BLOCKED]
+        rec_state(S, ei[s, IDX], code, working, ei[s, S_SETUP], ei[s, S_BLOCKED])
 
 
 @inlined

@@ -28,6 +28,7 @@ from taktline.sim.engine.layout import (
     IT_MODEL,
     IT_OPTIONS,
     IT_PART,
+    IT_REJECT,
     IT_SERIAL,
     IT_VARIANT,
     IT_VEHICLE,
@@ -317,7 +318,7 @@ def push_select(S: Sim, s: int, item: int) -> tuple[int, int, bool]:
     ei, pool = S.ei, S.pool
     nout = ei[s, S_NOUT]
     out0 = ei[s, S_OUT0]
-    if not S.items[item, IT_GOOD] and ei[s, S_REJECT] >= 0:
+    if S.items[item, IT_REJECT] and ei[s, S_REJECT] >= 0:  # failed this station's check
         return _push_to(S, s, ei[s, S_REJECT], nout), ei[s, S_REJECT], False
     if nout == 1:
         return _push_to(S, s, pool[out0], 0), pool[out0], False
@@ -343,6 +344,7 @@ def push(S: Sim, s: int, item: int) -> bool:
     slot, b, remember = push_select(S, s, item)
     if slot < 0:
         return False
+    S.items[item, IT_REJECT] = 0
     taker = put(S, b, item, False)
     if taker >= 0:
         handover(S, taker)

@@ -101,8 +101,8 @@ def full(sim: Sim) -> np.ndarray:
 def _move(t: int, fl: np.ndarray, it: I64, low: Lowered, model: Model, stash: Stash) -> None:
     log = model.log
     if t == L.T_STATE:
-        stash.states.append((it[:, 0].astype(np.int16),
-                             *_typed(log.states[0], (fl[:, 0], it[:, 1]))))
+        stash.states.append((it[:, 0].astype(np.int16), *_typed(
+            log.states[0], (fl[:, 0], it[:, 1], it[:, 2], it[:, 3], it[:, 4]))))
     elif t == L.T_OP:
         stash.ops.append((it[:, 0].astype(np.int16), *_typed(
             log.ops[0], (fl[:, 0], fl[:, 1], it[:, 1], it[:, 2], it[:, 3]))))

@@ -19,6 +19,7 @@ from taktline.sim.engine.layout import (
     IDLE,
     IDX,
     IT_GOOD,
+    IT_REJECT,
     IT_VARIANT,
     IT_VEHICLE,
     LATE,
@@ -45,6 +46,7 @@ from taktline.sim.engine.layout import (
     S_PCAUSE,
     S_PLANNED,
     S_QSAMP,
+    S_REJECT,
     S_SETUP,
     S_V0,
     SETUP,
@@ -131,10 +133,12 @@ def done(S: Sim, v: int, token: int) -> None:
         return
     s = ei[v, V_STATION]
     item = ei[v, V_ITEM]
+    ok = 1
     if ei[s, S_QSAMP] >= 0 and draw(S, ei[s, S_QSAMP]) >= S.ef[s, SF_FPY]:
+        ok = 0
         it[item, IT_GOOD] = 0
-    rec_op(S, ei[s, IDX], S.ef[v, VF_START], it[item, IT_VEHICLE], it[item, IT_VARIANT],
-           it[item, IT_GOOD])
+        it[item, IT_REJECT] = 1 if ei[s, S_REJECT] >= 0 else 0
+    rec_op(S, ei[s, IDX], S.ef[v, VF_START], it[item, IT_VEHICLE], it[item, IT_VARIANT], ok)
     if ei[s, S_NFIN]:
         _call_off(S, s, item)
     if push(S, s, item):
