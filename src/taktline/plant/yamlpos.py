@@ -16,14 +16,17 @@ __all__ = ["Path", "YamlDocument", "YamlSyntaxError", "format_path", "parse_yaml
 Path = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
+
+
+class _Loader(_Base):  # type: ignore[misc]
     """Safe loader with YAML 1.2 booleans: only true/false are booleans, so ``on:``,
     ``off``, ``yes`` and ``no`` stay strings (``setup: {on: colour}`` means what it says)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for key, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
@@ -79,19 +82,22 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document with the safe loader and record line numbers."""
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = loader.get_single_node()
         lines: dict[Path, int] = {}
         if node is not None:
             lines[()] = node.start_mark.line + 1
             _walk(node, (), lines)
-        data = yaml.load(text, Loader=_Loader)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlSyntaxError(f"YAML syntax: {exc.problem or exc.context}", line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML syntax: {exc}", None) from exc
+    finally:
+        loader.dispose()
     return YamlDocument(data, lines)
 
 
