@@ -106,8 +106,8 @@ class KpiReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``taktline simulate --json`` (keys documented in docs/kpis.md)."""
         f = self.flow
-        bn = self.bottleneck
         return {
             "plant": self.plant,
             "seed": self.seed,
@@ -128,50 +128,39 @@ class KpiReport:
                 "shops": {k: v.to_dict() for k, v in self.oee_shops.items()},
                 "stations": {s.id: s.oee.to_dict() for s in self.stations},
             },
-            "bottleneck": {
-                "station": bn.station if bn else None,
-                "sole_share": bn.sole_share if bn else 0.0,
-                "shifting_share": bn.shifting_share if bn else 0.0,
-            },
-            "bottleneck_ranking": [
-                {
-                    "station": b.station,
-                    "sole_share": b.sole_share,
-                    "shifting_share": b.shifting_share,
-                    "mean_active_s": b.mean_active_s,
-                }
-                for b in self.bottlenecks[:10]
-            ],
+            **self._bottleneck_dict(),
             "lead_time_s": {"mean": f.lead_time_mean_s, "p95": f.lead_time_p95_s},
             "wip_mean": f.wip_mean,
             "colour_purges": self.colour_purges,
             "overloads": self.overloads,
             "stations": [
-                {
-                    "id": s.id,
-                    "shop": s.shop,
-                    "robots": s.robots,
-                    **s.shares,
-                    "setups": s.setups,
-                    "overloads": s.overloads,
-                    "failures": s.failures,
-                }
+                {"id": s.id, "shop": s.shop, "robots": s.robots, **s.shares,
+                 "setups": s.setups, "overloads": s.overloads, "failures": s.failures}
                 for s in self.stations
             ],
             "agvs": [
-                {
-                    "fleet": a.fleet,
-                    "size": a.size,
-                    "transports": a.transports,
-                    "busy_share": a.busy_share,
-                    "mean_transport_s": a.mean_transport_s,
-                }
+                {"fleet": a.fleet, "size": a.size, "transports": a.transports,
+                 "busy_share": a.busy_share, "mean_transport_s": a.mean_transport_s}
                 for a in self.agvs
             ],
             "events": self.events,
             "wall_s": self.wall_s,
         }
 
+    def _bottleneck_dict(self) -> dict[str, Any]:
+        bn = self.bottleneck
+        return {
+            "bottleneck": {
+                "station": bn.station if bn else None,
+                "sole_share": bn.sole_share if bn else 0.0,
+                "shifting_share": bn.shifting_share if bn else 0.0,
+            },
+            "bottleneck_ranking": [
+                {"station": b.station, "sole_share": b.sole_share,
+                 "shifting_share": b.shifting_share, "mean_active_s": b.mean_active_s}
+                for b in self.bottlenecks[:10]
+            ],
+        }
 
 def planned_runtime(plant: Plant) -> list[NDArray[np.float64]]:
     """PRI per station and variant: mean cycle time / servers (last entry: parts)."""
@@ -196,46 +185,50 @@ def _in(times: NDArray[np.float64], window: Window) -> NDArray[np.bool_]:
     return (times >= window.start) & (times < window.end)
 
 
-def _station_kpis(run: Run, window: Window) -> tuple[list[StationKpi], list[Any]]:
-    log: RecordLog = run.records
-    plant = run.plant
-    pri = planned_runtime(plant)
+def _per_station_counts(run: Run, window: Window) -> dict[str, NDArray[np.int64]]:
+    """Setups, overloads and failures (not planned stops) per station in the window."""
+    log, n = run.records, len(run.plant.stations)
     setup, over, down = log.table("setup"), log.table("overload"), log.table("downtime")
-    counts = {
-        "setups": np.bincount(
-            setup.column("station")[_in(setup.column("time"), window)].astype(np.int64),
-            minlength=len(plant.stations),
-        ),
-        "overloads": np.bincount(
-            over.column("station")[_in(over.column("time"), window)].astype(np.int64),
-            minlength=len(plant.stations),
-        ),
-        "failures": np.bincount(
-            down.column("station")[
-                _in(down.column("start"), window) & (down.column("planned") == 0)
-            ].astype(np.int64),
-            minlength=len(plant.stations),
+
+    def per_station(stations: NDArray[np.int16], keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+        return np.bincount(stations[keep].astype(np.int64), minlength=n)
+
+    return {
+        "setups": per_station(setup.column("station"), _in(setup.column("time"), window)),
+        "overloads": per_station(over.column("station"), _in(over.column("time"), window)),
+        "failures": per_station(
+            down.column("station"),
+            _in(down.column("start"), window) & (down.column("planned") == 0),
         ),
     }
+
+
+def _station_oee(
+    run: Run, i: int, secs: NDArray[np.float64], pri: NDArray[np.float64], window: Window
+) -> Oee:
+    """ISO 22400-2 OEE of station ``i`` from its time in states and its operations."""
+    ops = run.records.ops[i]
+    done = _in(ops.column("end"), window)
+    return oee_from_elements(
+        pbt=window.length - secs[State.PLANNED],
+        adot=secs[State.FAILED],
+        adet=secs[State.STARVED] + secs[State.BLOCKED],
+        aust=secs[State.SETUP],
+        pri_pq=float(pri[ops.column("variant")[done].astype(np.int64)].sum()),
+        pq=int(done.sum()),
+        gq=int(ops.column("good")[done].sum()),
+    )
+
+
+def _station_kpis(run: Run, window: Window) -> tuple[list[StationKpi], list[Any]]:
+    log: RecordLog = run.records
+    pri = planned_runtime(run.plant)
+    counts = _per_station_counts(run, window)
     stations, periods = [], []
-    for i, st in enumerate(plant.stations):
+    for i, st in enumerate(run.plant.stations):
         times, codes = log.state_arrays(i)
         servers_at = log.state_counts(i)
         secs = time_in_states(times, codes, window, servers_at, st.servers)
-        ops = log.ops[i]
-        end = ops.column("end")
-        done = _in(end, window)
-        good = ops.column("good")[done]
-        pri_pq = float(pri[i][ops.column("variant")[done].astype(np.int64)].sum())
-        oee = oee_from_elements(
-            pbt=window.length - secs[State.PLANNED],
-            adot=secs[State.FAILED],
-            adet=secs[State.STARVED] + secs[State.BLOCKED],
-            aust=secs[State.SETUP],
-            pri_pq=pri_pq,
-            pq=int(done.sum()),
-            gq=int(good.sum()),
-        )
         shares = {
             name: float(secs[State[name.upper()]] / window.length)
             for name in (*SHARE_NAMES, "planned")
@@ -250,7 +243,7 @@ def _station_kpis(run: Run, window: Window) -> tuple[list[StationKpi], list[Any]
                 servers=st.servers,
                 robots=st.robot_count,
                 shares=shares,
-                oee=oee,
+                oee=_station_oee(run, i, secs, pri[i], window),
                 setups=int(counts["setups"][i]),
                 overloads=int(counts["overloads"][i]),
                 failures=int(counts["failures"][i]),
