@@ -163,6 +163,7 @@ class OpcUaHandle:
 async def start_opcua(driver: PlantDriver, settings: OpcUaSettings) -> OpcUaHandle:
     """Build the plant's address space, mirror the driver into it and start listening."""
     plant = driver.plant
+    _check_port(settings.endpoint)  # fail in milliseconds, not after building the space
     server = Server(user_manager=_Users(settings))
     await server.init()
     server.set_endpoint(settings.endpoint)
@@ -184,6 +185,16 @@ async def start_opcua(driver: PlantDriver, settings: OpcUaSettings) -> OpcUaHand
     log.info("OPC UA server on %s (%d stations, %d robots)", settings.endpoint,
              len(space.stations), sum(space.robots.values()))
     return OpcUaHandle(server, mirror, task, space, settings.endpoint)
+
+
+def _check_port(endpoint: str) -> None:
+    url = urlparse(endpoint)
+    try:
+        with socket.create_server((url.hostname or "127.0.0.1", url.port or 4840)):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot listen on {endpoint}: {exc.strerror or exc}",
+                         field="opcua.endpoint") from exc
 
 
 # -- security -----------------------------------------------------------------------------
