@@ -8,8 +8,13 @@ Every error taktline raises on purpose derives from :class:`TaktlineError`::
      |    +-- SequenceError      a vehicle sequence / order CSV that is malformed or invalid
      |    +-- InstanceError      a sequencing instance (ROADEF, CSPLib) that is malformed
      |    +-- ScenarioError      an experiment scenario file that is malformed or invalid
+     |    +-- SettingsError      service settings that are invalid or unsafe (placeholder secret)
      +-- InfeasibleError         a problem that has no solution (e.g. a paint batch limit)
      +-- SimulationError         the twin reached a state it cannot continue from
+     +-- ServiceError            the operations service refused a request
+     |    +-- NotFoundError      no such order, vehicle or station
+     |    +-- ConflictError      the request conflicts with the current state
+     +-- StoreError              the database failed (SQLAlchemy errors translated)
 
 An :class:`InputError` carries where the problem is (file, line, field) and the rule
 that was broken, and renders as one line::
@@ -27,9 +32,14 @@ __all__ = [
     "InputError",
     "InstanceError",
     "PlantError",
+    "ConflictError",
+    "NotFoundError",
     "ScenarioError",
     "SequenceError",
+    "ServiceError",
+    "SettingsError",
     "SimulationError",
+    "StoreError",
     "TaktlineError",
 ]
 
@@ -104,3 +114,24 @@ class InfeasibleError(TaktlineError):
 
 class SimulationError(TaktlineError):
     """The twin reached a state it cannot continue from; the message names the cause."""
+
+
+class SettingsError(InputError):
+    """Service settings that are invalid or unsafe (a placeholder secret, no tokens)."""
+
+
+class ServiceError(TaktlineError):
+    """The operations service refused a request; the message says why."""
+
+
+class NotFoundError(ServiceError):
+    """No such order, vehicle or station."""
+
+
+class ConflictError(ServiceError):
+    """The request conflicts with the current state (cancel a released order, reuse an
+    idempotency key with another body, an order id that exists)."""
+
+
+class StoreError(TaktlineError):
+    """The database failed; the SQLAlchemy error is chained as the cause."""

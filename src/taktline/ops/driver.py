@@ -147,9 +147,11 @@ class VehicleResume:
 
     ``entered`` False: released but not yet in the line (it is released again).
     Otherwise ``at`` names the station that was working on it, or ``after`` the last
-    station that finished it (``None`` for both: waiting at the line entry). ``visited``
-    and ``parts`` say which stations it passed and which parts it already carries, so a
-    twin can call off what it will still need."""
+    station that finished it (``None`` for both: waiting at the line entry); ``good`` is
+    whether it passed that station's own check (a failed check sends it to rework), and
+    ``first_pass`` whether it passed every check so far. ``visited`` and ``parts`` say
+    which stations it passed and which parts it already carries, so a twin can call off
+    what it will still need."""
 
     vin: str
     order: Order
@@ -160,6 +162,7 @@ class VehicleResume:
     since: float = 0.0
     visited: frozenset[str] = frozenset()
     parts: frozenset[str] = frozenset()
+    first_pass: bool = True
 
 
 @runtime_checkable

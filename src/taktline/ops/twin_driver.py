@@ -278,7 +278,7 @@ class TwinDriver:
                 self._queue.append((v.vin, v.order))
                 continue
             item = self._item(v.vin, v.order)
-            item.good = v.good
+            item.good = v.first_pass
             if v.at is not None:
                 buf = topo.vehicle_input.get(v.at, topo.entry_buffers[0])
             elif v.after is not None:

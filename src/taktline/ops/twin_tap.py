@@ -77,6 +77,7 @@ class Tap:
         self.since = [0.0] * n
         self.finished = [0] * n
         self.held = [False] * n
+        self.counts: list[tuple[int, ...]] = [(0, 0, 0)] * n
         self.factors = [1.0] * n
         self.degraded: dict[int, _Degraded] = {}
         self.in_work: list[set[int]] = [set() for _ in range(n)]
@@ -127,20 +128,29 @@ class Tap:
         return self.vin_of.get(vehicle) if vehicle >= 0 else None
 
     # -- station recorders -------------------------------------------------------------
-    def _on_state(self, i: int, time: float, code: int) -> None:
+    def _on_state(self, i: int, time: float, code: int, *counts: int) -> None:
+        """The station's state (and, for several servers, how many work / set up /
+        block: ``counts``, as the engine records them) changed."""
         name = STATE_NAMES[State(code)]
         if code == State.PLANNED and self.held[i]:
             name = "stopped"
-        self.set_state(i, time, name)
+        self.set_state(i, time, name, counts)
 
-    def set_state(self, i: int, time: float, name: str) -> None:
+    def set_state(self, i: int, time: float, name: str,
+                  counts: tuple[int, ...] = ()) -> None:
         prev = self.state[i]
-        if name == prev:
+        if name == prev and (not counts or counts == self.counts[i]):
             return
         self.state[i] = name
-        self.since[i] = time
-        self.emit(time, "state", self.names[i], state=name, previous=prev)
-        if name == "planned":
+        if counts:
+            self.counts[i] = counts
+        data: dict[str, Any] = {"state": name, "previous": prev or None}
+        if len(self.stations[i].servers) > 1:
+            data.update(zip(("working", "setup", "blocked"), self.counts[i], strict=True))
+        if name != prev:
+            self.since[i] = time
+        self.emit(time, "state", self.names[i], None, **data)
+        if name == "planned" and prev != "planned":
             cause = self.model.log.names[self.stations[i].planned_cause]
             self.emit(time, "down", self.names[i], cause=cause, planned=True)
 

@@ -1,0 +1,117 @@
+"""The FastAPI application of the operations service.
+
+:func:`create_app` builds everything from the settings it is given - nothing at import
+time: the plant, the store (migrated), the plant driver (the twin unless one is
+passed in), the MES, and the OPC UA server when its module is installed. They start
+in the application's lifespan and stop with it, in reverse order.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from taktline.ops.api.errors import install_handlers
+from taktline.ops.api.limits import BodyLimit
+from taktline.ops.api.routes import (
+    andon,
+    audit,
+    events,
+    health,
+    kpis,
+    orders,
+    plant,
+    stations,
+    twin,
+    vehicles,
+)
+from taktline.ops.api.security import Tokens
+from taktline.ops.driver import PlantDriver
+from taktline.ops.service import Mes
+from taktline.ops.settings import Settings
+from taktline.ops.store.db import Store
+from taktline.ops.twin_driver import TwinDriver
+from taktline.plant.load import load_plant
+
+__all__ = ["API_PREFIX", "create_app", "opcua_available"]
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("taktline.ops")
+
+
+def opcua_available() -> bool:
+    """True when the OPC UA server module (``taktline.ops.opcua``) is installed."""
+    return importlib.util.find_spec("taktline.ops.opcua") is not None
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (orders, vehicles, stations, andon, kpis, audit, plant, twin, events,
+                   health):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> FastAPI:
+    """The service as an ASGI app. Refuses unsafe settings (:class:`SettingsError`)."""
+    settings.check_secrets()
+    tokens = Tokens(settings.tokens.by_role())
+    the_plant = driver.plant if driver is not None else load_plant(settings.plant)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(settings.db, synchronous=settings.sqlite_synchronous)
+        mes: Mes | None = None
+
+        def behind() -> bool:
+            return mes is not None and mes.behind()
+
+        plant_driver = driver or TwinDriver(the_plant, seed=settings.twin.seed,
+                                            speed=settings.twin.speed,
+                                            tick_s=settings.twin.tick_s, behind=behind)
+        mes = Mes(settings, plant_driver, store)
+        app.state.store, app.state.mes = store, mes
+        await mes.start()
+        opcua = await _start_opcua(plant_driver, settings)
+        try:
+            yield
+        finally:
+            if opcua is not None:
+                await opcua.stop()
+            await mes.stop()
+            store.close()
+
+    app = FastAPI(
+        title=f"taktline operations: {the_plant.name}",
+        version="1",
+        summary="MES of a lights-out plant: orders, release, tracking, genealogy, andon, "
+        "KPIs, fault handling; a live event stream at /api/v1/stream.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.tokens = tokens
+    app.state.plant = the_plant
+    app.include_router(api_router())
+    install_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    return app
+
+
+async def _start_opcua(driver: PlantDriver, settings: Settings) -> Any:
+    """Start the OPC UA server through its module's ``start_opcua`` when present."""
+    if not settings.opcua or not opcua_available():
+        return None
+    from taktline.ops import opcua  # the OPC UA engineer's module
+
+    options: Any = settings.opcua_settings
+    cls = getattr(opcua, "OpcUaSettings", None)
+    if cls is not None:
+        options = cls(**settings.opcua_settings)
+    return await opcua.start_opcua(driver, options)

@@ -1,0 +1,90 @@
+"""Sequencing of the unreleased orders, with a frozen horizon.
+
+The queue of accepted orders is released from its head. The first ``frozen`` orders
+(the frozen horizon: parts for them are already called off just in sequence) never
+move. The rest - at most ``max_orders`` - is sequenced as one car sequencing problem of
+the plant (:func:`taktline.plan.sequencing.problem_from_orders`: option ratios of the
+option stations, colour changes at the paint shop, the paint batch limit), continuing
+from the vehicles just before it (the last released orders and the frozen ones are the
+problem's fixed prefix), by the sequencing solver with a short time limit - or kept in
+arrival order (``method: arrival``). While an option station is impaired, orders with
+its option then move behind the others (stable), see :mod:`taktline.ops.policies`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from taktline.errors import TaktlineError
+from taktline.ops.settings import SequencingSettings
+from taktline.plan.sequencing import (
+    SequenceProblem,
+    evaluate,
+    problem_from_orders,
+    solve_sequence,
+)
+from taktline.plant.orders import Order
+from taktline.plant.schema import Plant
+
+__all__ = ["Plan", "QueuedOrder", "plan_sequence"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedOrder:
+    """An order in the queue (``pk``: its row id) as sequencing sees it."""
+
+    pk: int
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A new order of the movable part of the queue, and why."""
+
+    pks: list[int]
+    method: str
+    reason: str
+    before: int | None = None  # weighted total (problem objective) before and after
+    after: int | None = None
+
+
+def _problem(plant: Plant, orders: Sequence[Order], prefix: Sequence[Order]) -> SequenceProblem:
+    problem = problem_from_orders(plant, orders, name="queue")
+    if prefix:
+        head = problem_from_orders(plant, prefix, name="prefix")
+        problem = dataclasses.replace(problem, prefix_colours=head.colours,
+                                      prefix_options=head.options)
+    return problem
+
+
+def plan_sequence(plant: Plant, cfg: SequencingSettings, free: Sequence[QueuedOrder],
+                  prefix: Sequence[Order], impaired: dict[str, str]) -> Plan | None:
+    """Sequence ``free`` (the movable orders, in queue order) after ``prefix``."""
+    if len(free) < 2:
+        return None
+    orders = [q.order for q in free]
+    idx = list(range(len(orders)))
+    method: str = cfg.method
+    before = after = None
+    if method == "solver":
+        try:
+            problem = _problem(plant, orders, prefix[-50:])
+            before = evaluate(problem, idx).total
+            result = solve_sequence(problem, time_limit_s=cfg.time_limit_s, seed=1)
+            if result.score.total < before:
+                idx = [int(i) for i in result.order]
+            after = min(before, result.score.total)
+        except TaktlineError as exc:  # infeasible batch limit, ...: keep the queue order
+            method = f"arrival ({exc})"
+    else:
+        idx.sort(key=lambda i: free[i].pk)
+    reason = f"{len(free)} movable orders sequenced by {method}"
+    if impaired:
+        bad = set(impaired)
+        idx.sort(key=lambda i: bool(bad.intersection(orders[i].options)))
+        moved = sum(bool(bad.intersection(o.options)) for o in orders)
+        reason += (f"; {moved} with {', '.join(sorted(bad))} moved behind the others while "
+                   f"{', '.join(sorted(impaired.values()))} is impaired")
+    return Plan([free[i].pk for i in idx], method, reason, before, after)
