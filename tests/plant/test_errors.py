@@ -54,7 +54,8 @@ def test_good_plant_loads() -> None:
     ("old", "new", "message"),
     [
         # range rule: the example of the issue, down to the letter
-        ("    servers: 1", "    servers: 0", "plant.yaml:16 stations[0].servers: must be >= 1 (got 0)"),
+        ("    servers: 1", "    servers: 0",
+         "plant.yaml:16 stations[0].servers: must be >= 1 (got 0)"),
         # type rule
         ("    servers: 1", "    servers: two",
          "plant.yaml:16 stations[0].servers: must be a valid integer, unable to parse string "
@@ -131,7 +132,8 @@ def test_missing_file_names_bundled_plants() -> None:
 
 def test_yes_no_on_off_stay_strings() -> None:
     """YAML 1.1 reads `on` as true; the plant format reads it as the word."""
-    p = parse_plant(GOOD.replace("    servers: 1", "    servers: 1\n    setup: {on: colour, time: 20}"))
+    setup = "    servers: 1\n    setup: {on: colour, time: 20}"
+    p = parse_plant(GOOD.replace("    servers: 1", setup))
     assert p.stations[0].setup is not None and p.stations[0].setup.on == "colour"
 
 

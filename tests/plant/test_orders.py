@@ -29,7 +29,8 @@ def test_round_trip(tmp_path: Path) -> None:
         ("A1,suv9,white,\n", "seq.csv:2 variant: unknown variant 'suv9'"),
         ("A1,suv5,white,\nA2,suv5,pink,\n", "seq.csv:3 colour: unknown colour 'pink'"),
         ("A1,suv5,white,sunroof+hitch\n", "seq.csv:2 options: unknown option 'hitch'"),
-        ("A1,suv5,white,\nA1,suv5,white,\n", "seq.csv:3 order_id: duplicate order id 'A1' (first on line 2)"),
+        ("A1,suv5,white,\nA1,suv5,white,\n",
+         "seq.csv:3 order_id: duplicate order id 'A1' (first on line 2)"),
         ("A1,suv5\n", "seq.csv:2 expected 4 fields, got 2"),
         (",suv5,white,\n", "seq.csv:2 order_id: must not be empty"),
     ],
@@ -46,7 +47,7 @@ def test_bad_header() -> None:
 
 
 def test_empty_file() -> None:
-    with pytest.raises(SequenceError, match="seq.csv:1 empty file"):
+    with pytest.raises(SequenceError, match=r"seq\.csv:1 empty file"):
         parse_sequence("", PLANT, filename="seq.csv")
 
 

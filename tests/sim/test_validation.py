@@ -144,9 +144,10 @@ def test_gershwin_two_machine_line(n: int, p1: float, r1: float, p2: float, r2: 
 
     Slot = 1 s. A machine fails at the start of a slot it would work in with probability
     p, never in the slot it is repaired in: TTF in operating time = G slots after a
-    repair, G ~ Geometric(p) on {1, 2, ...}; it is down G' ~ Geometric(r) slots. Gershwin's level n counts the part in M2 and the part M1 holds
-    while blocked, so his buffer N is our buffer of N - 2 places (blocking after service:
-    one place in M1, one in M2)."""
+    repair, G ~ Geometric(p) on {1, 2, ...}; it is down G' ~ Geometric(r) slots.
+    Gershwin's level n counts the part in M2 and the part M1 holds while blocked, so his
+    buffer N is our buffer of N - 2 places (blocking after service: one place in M1, one
+    in M2)."""
     def fails(p: float, r: float) -> list[dict[str, Any]]:
         return [{"ttf": {"dist": "geometric", "p": p, "step": 1},
                  "ttr": {"dist": "geometric", "p": r, "step": 1}}]
