@@ -12,12 +12,13 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from taktline.errors import SettingsError
+from taktline.ops.opcua import OpcUaSettings, OpcUaUser
 from taktline.ops.twin_driver import MAX_SPEED
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "TwinSettings",
     "generate_tokens",
     "is_loopback",
+    "opcua_settings",
 ]
 
 PLACEHOLDERS = frozenset({"changethis", "changeme", "change-me", "secret", "password",
@@ -125,9 +127,10 @@ class Settings(BaseSettings):
     release_ahead: int = Field(2, ge=1, le=100,
                                description="vehicles waiting at the line entry at most")
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
-    opcua: bool = Field(True, description="start the OPC UA server when it is installed")
-    opcua_settings: dict[str, Any] = Field(default_factory=dict,
-                                           description="passed to the OPC UA server")
+    opcua: bool = Field(True, description="start the OPC UA server")
+    opcua_settings: OpcUaSettings | None = Field(
+        None, description="the OPC UA server's settings; None: the default endpoint on "
+        "this host, users 'viewer' and 'operator' with the API tokens as passwords")
     twin: TwinSettings = TwinSettings()
     policies: PolicySettings = PolicySettings()
     sequencing: SequencingSettings = SequencingSettings()
@@ -152,6 +155,18 @@ class Settings(BaseSettings):
         if not tokens:
             raise SettingsError("no API token at all, even in development mode",
                                 field="tokens")
+
+
+def opcua_settings(settings: Settings, port: int = 4840) -> OpcUaSettings:
+    """The OPC UA settings to use: the given ones, or derived from the API settings."""
+    if settings.opcua_settings is not None:
+        return settings.opcua_settings
+    tokens = settings.tokens.by_role()
+    users = [OpcUaUser(name=r.value, password=SecretStr(tokens[r]), role=r.value)
+             for r in (Role.VIEWER, Role.OPERATOR) if r in tokens]
+    host = settings.host if settings.host not in ("0.0.0.0", "::") else "0.0.0.0"
+    return OpcUaSettings(endpoint=f"opc.tcp://{host}:{port}", users=users,
+                         development=settings.dev)
 
 
 def generate_tokens() -> TokenSettings:

@@ -2,17 +2,15 @@
 
 :func:`create_app` builds everything from the settings it is given - nothing at import
 time: the plant, the store (migrated), the plant driver (the twin unless one is
-passed in), the MES, and the OPC UA server when its module is installed. They start
+passed in), the MES, and the OPC UA server (unless switched off). They start
 in the application's lifespan and stop with it, in reverse order.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -32,21 +30,17 @@ from taktline.ops.api.routes import (
 )
 from taktline.ops.api.security import Tokens
 from taktline.ops.driver import PlantDriver
+from taktline.ops.opcua import OpcUaHandle
 from taktline.ops.service import Mes
-from taktline.ops.settings import Settings
+from taktline.ops.settings import Settings, opcua_settings
 from taktline.ops.store.db import Store
 from taktline.ops.twin_driver import TwinDriver
 from taktline.plant.load import load_plant
 
-__all__ = ["API_PREFIX", "create_app", "opcua_available"]
+__all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("taktline.ops")
-
-
-def opcua_available() -> bool:
-    """True when the OPC UA server module (``taktline.ops.opcua``) is installed."""
-    return importlib.util.find_spec("taktline.ops.opcua") is not None
 
 
 def api_router() -> APIRouter:
@@ -104,14 +98,10 @@ def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> Fast
     return app
 
 
-async def _start_opcua(driver: PlantDriver, settings: Settings) -> Any:
-    """Start the OPC UA server through its module's ``start_opcua`` when present."""
-    if not settings.opcua or not opcua_available():
+async def _start_opcua(driver: PlantDriver, settings: Settings) -> OpcUaHandle | None:
+    """Start the OPC UA server (``taktline.ops.opcua``) unless it is switched off."""
+    if not settings.opcua:
         return None
-    from taktline.ops import opcua  # the OPC UA engineer's module
+    from taktline.ops.opcua import start_opcua
 
-    options: Any = settings.opcua_settings
-    cls = getattr(opcua, "OpcUaSettings", None)
-    if cls is not None:
-        options = cls(**settings.opcua_settings)
-    return await opcua.start_opcua(driver, options)
+    return await start_opcua(driver, opcua_settings(settings))

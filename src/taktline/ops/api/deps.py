@@ -6,6 +6,7 @@ to require that role; they give the caller's role (for the audit log).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,7 +36,7 @@ MesDep = Annotated[Mes, Depends(get_mes)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def _role(need: Role):  # type: ignore[no-untyped-def]
+def _role(need: Role) -> Callable[[Request, HTTPAuthorizationCredentials | None], Role]:
     def check(request: Request, creds: Credentials) -> Role:
         token = creds.credentials if creds is not None else None
         role: Role = request.app.state.tokens.check(token, need)
