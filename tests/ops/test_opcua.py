@@ -443,3 +443,26 @@ def test_reference_plant_without_anonymous_and_a_clean_stop(tmp_path: Path) -> N
             pass  # the port is free again
 
     asyncio.run(scenario())
+
+
+def test_the_self_signed_certificate_names_the_hosts_and_is_kept(served: Served) -> None:
+    from cryptography import x509
+
+    from taktline.ops.opcua import _certificate
+
+    cert_path, key_path = served.tmp / "server-pki" / "server-cert.der", \
+        served.tmp / "server-pki" / "server-key.pem"
+    first = cert_path.read_bytes()
+    cert = x509.load_der_x509_certificate(first)
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.UniformResourceIdentifier) == \
+        ["urn:taktline:opcua:server"]
+    assert "localhost" in sans.get_values_for_type(x509.DNSName)
+    assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+    assert key_path.stat().st_mode & 0o777 == 0o600
+    assert served.run(_certificate(served.settings)) == (cert_path, key_path)
+    assert cert_path.read_bytes() == first  # kept, not made again
+    other = served.settings.model_copy(update={"application_uri": "urn:other"})
+    served.run(_certificate(other))
+    assert cert_path.read_bytes() != first  # a different application gets a new one
+    served.run(_certificate(served.settings))  # put the server's back

@@ -21,21 +21,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import ipaddress
 import logging
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import urlparse
 
 from asyncua import ua
-from asyncua.crypto.cert_gen import setup_self_signed_certificate
+from asyncua.crypto.cert_gen import (
+    dump_private_key_as_pem,
+    generate_private_key,
+    generate_self_signed_app_certificate,
+)
 from asyncua.crypto.permission_rules import SimpleRoleRuleset, User, UserRole
 from asyncua.crypto.truststore import TrustStore
+from asyncua.crypto.uacrypto import load_private_key
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 from asyncua.server.server import Server
 from asyncua.server.user_managers import UserManager
 from asyncua.ua.object_ids import ObjectIds
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -225,21 +234,47 @@ async def _security(server: Server, settings: OpcUaSettings) -> None:
 
 
 async def _certificate(settings: OpcUaSettings) -> tuple[Path, Path]:
-    """The configured certificate, or a self-signed one made (once) in ``pki_dir``."""
+    """The configured certificate, or a self-signed one kept in ``pki_dir``.
+
+    The self-signed one names the application URI, this machine's host name, localhost,
+    127.0.0.1 and the endpoint's host; it is made again when one of those is missing
+    or it expires within 30 days.
+    """
     if settings.certificate is not None and settings.private_key is not None:
         for field, path in (("certificate", settings.certificate),
                             ("private_key", settings.private_key)):
             if not path.is_file():
                 raise InputError(f"no such file: {path}", field=f"opcua.{field}")
         return settings.certificate, settings.private_key
-    host = urlparse(settings.endpoint).hostname or socket.gethostname()
     settings.pki_dir.mkdir(parents=True, exist_ok=True)
-    cert, key = settings.pki_dir / "server-cert.der", settings.pki_dir / "server-key.pem"
-    await setup_self_signed_certificate(
-        key, cert, settings.application_uri, host, [ExtendedKeyUsageOID.SERVER_AUTH],
-        {"countryName": "CN", "organizationName": "taktline",
-         "commonName": settings.server_name})
-    return cert, key
+    cert_path, key_path = settings.pki_dir / "server-cert.der", settings.pki_dir / "server-key.pem"
+    names = _alt_names(settings)
+    if key_path.is_file() and cert_path.is_file():
+        cert = x509.load_der_x509_certificate(cert_path.read_bytes())
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        fresh = cert.not_valid_after_utc - datetime.now(UTC) > timedelta(days=30)
+        if fresh and set(names) <= set(sans):
+            return cert_path, key_path
+    key = await load_private_key(key_path) if key_path.is_file() else generate_private_key()
+    cert = generate_self_signed_app_certificate(
+        key, settings.server_name, {"organizationName": "taktline"}, names,
+        [ExtendedKeyUsageOID.SERVER_AUTH], days=365)
+    key_path.write_bytes(dump_private_key_as_pem(key))
+    key_path.chmod(0o600)
+    cert_path.write_bytes(cert.public_bytes(Encoding.DER))
+    log.info("OPC UA: made a self-signed server certificate in %s", settings.pki_dir)
+    return cert_path, key_path
+
+
+def _alt_names(settings: OpcUaSettings) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = [x509.UniformResourceIdentifier(settings.application_uri)]
+    hosts = {socket.gethostname(), "localhost", "127.0.0.1", urlparse(settings.endpoint).hostname}
+    for host in sorted(h for h in hosts if h and h not in ("0.0.0.0", "::")):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return names
 
 
 class _Users(UserManager):
