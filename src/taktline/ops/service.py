@@ -115,8 +115,20 @@ class Mes:
 
     @property
     def now(self) -> float:
-        """The plant clock (plant seconds, continuous across restarts)."""
-        return self.base + self.last_t
+        """The plant clock (plant seconds, continuous across restarts): the driver's
+        clock where it has one (the twin), else the time of its latest event."""
+        clock = getattr(self.driver, "now", None)
+        return self.base + (float(clock) if isinstance(clock, float | int) else self.last_t)
+
+    async def flush(self) -> None:
+        """Apply every event received so far, then release what may be released."""
+        while True:
+            await self._process_once()
+            if not self._inbox:
+                break
+        async with self._lock:
+            await self._release_step()
+        await self._process_once()  # decisions the release step made
 
     def _on_event(self, event: PlantEvent) -> None:
         self._inbox.append(event)
@@ -136,8 +148,8 @@ class Mes:
             restarts = int(store_log.get_meta(s, "starts") or 0) + 1
             store_log.set_meta(s, "starts", str(restarts))
             self.base = t = store_log.plant_clock(s)
-            stats = store_log.recover(s, t=t, now=now)
             resumes = [self._resume_of(item) for item in store_vehicles.in_plant(s)]
+            stats = store_log.recover(s, t=t, now=now)
             for r in resumes:
                 s.add(EventRow(t=t, at=now, kind="mes.resumed", station=r.at or r.after,
                                vin=r.vin, data={"entered": r.entered, "at": r.at,
@@ -211,13 +223,11 @@ class Mes:
         counts = await asyncio.to_thread(self._counts)
         wip = counts.get("released", 0) + counts.get("in_process", 0)
         room = self.settings.release_ahead - counts.get("released", 0)
-        allowed = self.policies.release_allowed(wip)
-        while room > 0 and allowed and wip < self.policies.wip_cap:
+        while self.policies.release_allowed(wip) and room > 0:
             released = await asyncio.to_thread(self._release_one)
             if released is None:
                 break
-            vin, order = released
-            self.driver.release(vin, order)
+            self.driver.release(*released)
             room -= 1
             wip += 1
 
