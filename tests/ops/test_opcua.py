@@ -25,7 +25,7 @@ from asyncua.ua.object_ids import ObjectIds
 from asyncua.ua.uaerrors import UaStatusCodeError
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from taktline.errors import InputError
+from taktline.errors import SettingsError
 from taktline.ops.driver import FakeDriver, PlantSnapshot
 from taktline.ops.opcua import OpcUaHandle, OpcUaSettings, OpcUaUser, start_opcua
 from taktline.ops.opcua_mirror import STATE_MAP
@@ -402,18 +402,49 @@ def test_only_the_encrypted_endpoint_is_offered(served: Served) -> None:
 def test_a_port_in_use_is_an_input_error(served: Served) -> None:
     settings = served.settings.model_copy(update={"pki_dir": served.tmp / "other"})
     t0 = time.perf_counter()
-    with pytest.raises(InputError, match="cannot listen on"):
+    with pytest.raises(SettingsError, match="cannot listen on"):
         served.run(start_opcua(FakeDriver(served.driver.plant), settings))
     assert time.perf_counter() - t0 < 2.0
 
 
-# -- the reference plant, anonymous refused, stop ---------------------------------------------
-def test_reference_plant_without_anonymous_and_a_clean_stop(tmp_path: Path) -> None:
+# -- the reference plant, trusted clients, anonymous refused, stop ----------------------------
+async def _cert(tmp: Path, name: str) -> tuple[Path, Path]:
+    key, cert = tmp / f"{name}-key.pem", tmp / f"{name}-cert.der"
+    await setup_self_signed_certificate(key, cert, f"urn:taktline:test:{name}", "localhost",
+                                        [ExtendedKeyUsageOID.CLIENT_AUTH], {"commonName": name})
+    return key, cert
+
+
+async def _connect(endpoint: str, name: str, key: Path, cert: Path,
+                   user: OpcUaUser | None) -> str:
+    """Open a session and read the server state; the refusal's name, or "Good"."""
+    c = Client(endpoint, timeout=5)
+    c.application_uri = f"urn:taktline:test:{name}"
+    await c.set_security_string(f"Basic256Sha256,SignAndEncrypt,{cert},{key}")
+    if user is not None:
+        c.set_user(user.name)
+        c.set_password(user.password.get_secret_value())
+    try:
+        async with c:
+            await c.get_node(ua.NodeId(ua.Int32(ObjectIds.Server_ServerStatus_State))).read_value()
+            return "Good"
+    except UaStatusCodeError as exc:
+        return type(exc).__name__
+    except (OSError, TimeoutError) as exc:
+        return f"closed ({type(exc).__name__})"
+
+
+def test_reference_plant_trusted_clients_only_and_a_clean_stop(tmp_path: Path) -> None:
     async def scenario() -> None:
         plant = load_plant(None)
         driver = FakeDriver(plant)
+        trusted = tmp_path / "trusted"
+        trusted.mkdir()
+        known, stranger = await _cert(tmp_path, "known"), await _cert(tmp_path, "stranger")
+        (trusted / "known.der").write_bytes(known[1].read_bytes())
         settings = OpcUaSettings(endpoint=f"opc.tcp://127.0.0.1:{_free_port()}",
-                                 users=[OPERATOR], pki_dir=tmp_path / "pki")
+                                 users=[OPERATOR], pki_dir=tmp_path / "pki",
+                                 trusted_clients=trusted)
         t0 = time.perf_counter()
         handle = await start_opcua(driver, settings)
         built = time.perf_counter() - t0
@@ -422,16 +453,11 @@ def test_reference_plant_without_anonymous_and_a_clean_stop(tmp_path: Path) -> N
             assert len(handle.space.stations) == len(plant.stations) == 61
             assert sum(handle.space.robots.values()) == \
                 sum(r.count for s in plant.stations for r in s.robots) >= 300
-            key, cert = tmp_path / "k.pem", tmp_path / "c.der"
-            await setup_self_signed_certificate(key, cert, "urn:t", "localhost",
-                                                [ExtendedKeyUsageOID.CLIENT_AUTH],
-                                                {"commonName": "t"})
-            anon = Client(settings.endpoint, timeout=10)
-            anon.application_uri = "urn:t"
-            await anon.set_security_string(f"Basic256Sha256,SignAndEncrypt,{cert},{key}")
-            with pytest.raises(UaStatusCodeError, match="BadIdentityTokenRejected"):
-                await anon.connect()
-            await anon.disconnect()
+            ep = settings.endpoint
+            assert await _connect(ep, "known", *known, OPERATOR) == "Good"
+            assert await _connect(ep, "known", *known, None) == "BadIdentityTokenRejected"
+            assert await _connect(ep, "stranger", *stranger, OPERATOR) == \
+                "BadCertificateUntrusted"
         finally:
             await handle.stop()
             await handle.stop()  # idempotent
@@ -440,6 +466,17 @@ def test_reference_plant_without_anonymous_and_a_clean_stop(tmp_path: Path) -> N
             pass  # the port is free again
 
     asyncio.run(scenario())
+
+
+def test_bad_certificate_settings_are_settings_errors(tmp_path: Path) -> None:
+    plant = load_plant("single_station")
+    base = OpcUaSettings(endpoint=f"opc.tcp://127.0.0.1:{_free_port()}", users=[OPERATOR],
+                         pki_dir=tmp_path / "pki")
+    for update, message in (({"certificate": tmp_path / "nope.der",
+                              "private_key": tmp_path / "nope.pem"}, "no such file"),
+                            ({"trusted_clients": tmp_path / "missing"}, "not a folder")):
+        with pytest.raises(SettingsError, match=message):
+            asyncio.run(start_opcua(FakeDriver(plant), base.model_copy(update=update)))
 
 
 def test_the_self_signed_certificate_names_the_hosts_and_is_kept(served: Served) -> None:

@@ -48,7 +48,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from taktline.errors import InputError
+from taktline.errors import SettingsError
 from taktline.ops.driver import PlantDriver
 from taktline.ops.opcua_mirror import Mirror
 from taktline.ops.opcua_space import PlantSpace, build_space
@@ -188,7 +188,7 @@ async def start_opcua(driver: PlantDriver, settings: OpcUaSettings) -> OpcUaHand
         await server.start()
     except OSError as exc:
         mirror.close()
-        raise InputError(f"cannot listen on {settings.endpoint}: {exc.strerror or exc}",
+        raise SettingsError(f"cannot listen on {settings.endpoint}: {exc.strerror or exc}",
                          field="opcua.endpoint") from exc
     task = asyncio.create_task(mirror.run(), name="opcua-mirror")
     log.info("OPC UA server on %s (%d stations, %d robots)", settings.endpoint,
@@ -202,7 +202,7 @@ def _check_port(endpoint: str) -> None:
         with socket.create_server((url.hostname or "127.0.0.1", url.port or 4840)):
             pass
     except OSError as exc:
-        raise InputError(f"cannot listen on {endpoint}: {exc.strerror or exc}",
+        raise SettingsError(f"cannot listen on {endpoint}: {exc.strerror or exc}",
                          field="opcua.endpoint") from exc
 
 
@@ -213,7 +213,7 @@ async def _security(server: Server, settings: OpcUaSettings) -> None:
         await server.load_certificate(cert)
         await server.load_private_key(key)
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot load the server certificate or key: {exc}",
+        raise SettingsError(f"cannot load the server certificate or key: {exc}",
                          field="opcua.certificate") from exc
     policies = [getattr(ua.SecurityPolicyType, p if p != "None" else "NoSecurity")
                 for p in settings.security_policies]
@@ -224,7 +224,7 @@ async def _security(server: Server, settings: OpcUaSettings) -> None:
     server.set_identity_tokens(tokens)
     if settings.trusted_clients is not None:
         if not settings.trusted_clients.is_dir():
-            raise InputError(f"not a folder: {settings.trusted_clients}",
+            raise SettingsError(f"not a folder: {settings.trusted_clients}",
                              field="opcua.trusted_clients")
         store = TrustStore([settings.trusted_clients], [])
         await store.load()
@@ -244,7 +244,7 @@ async def _certificate(settings: OpcUaSettings) -> tuple[Path, Path]:
         for field, path in (("certificate", settings.certificate),
                             ("private_key", settings.private_key)):
             if not path.is_file():
-                raise InputError(f"no such file: {path}", field=f"opcua.{field}")
+                raise SettingsError(f"no such file: {path}", field=f"opcua.{field}")
         return settings.certificate, settings.private_key
     settings.pki_dir.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = settings.pki_dir / "server-cert.der", settings.pki_dir / "server-key.pem"

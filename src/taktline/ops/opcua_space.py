@@ -37,6 +37,7 @@ from asyncua.server.server import Server
 from asyncua.ua.attribute_ids import AttributeIds
 from asyncua.ua.object_ids import ObjectIds
 
+from taktline.errors import TaktlineError
 from taktline.ops.opcua_template import Template, child_id, node_id, write_value
 from taktline.plant.schema import Plant
 from taktline.plant.schema import Station as StationSpec
@@ -119,6 +120,9 @@ async def load_nodesets(server: Server) -> dict[str, int]:
     """Import the vendored companion NodeSets; their namespace indexes by URI."""
     folder = resources.files("taktline.ops") / "nodesets"
     for _uri, name in NODESETS:
+        if not (folder / name).is_file():
+            raise TaktlineError(f"companion NodeSet {name} is missing from this taktline "
+                                "installation (taktline/ops/nodesets/ is package data)")
         with resources.as_file(folder / name) as path:
             await server.import_xml(str(path))
     return {uri: await server.get_namespace_index(uri) for uri, _ in NODESETS}
