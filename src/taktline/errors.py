@@ -28,12 +28,12 @@ Errors from libraries (YAML, CSV, pydantic) are translated at the boundary with
 from __future__ import annotations
 
 __all__ = [
+    "ConflictError",
     "InfeasibleError",
     "InputError",
     "InstanceError",
-    "PlantError",
-    "ConflictError",
     "NotFoundError",
+    "PlantError",
     "ScenarioError",
     "SequenceError",
     "ServiceError",
