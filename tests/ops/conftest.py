@@ -17,6 +17,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -91,10 +92,15 @@ class PgCluster:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
-    root = Path(tmp_path_factory.mktemp("pg"))
+def postgres() -> Iterator[PgCluster]:
+    # not under pytest's tmp folder: the postgres user must be able to reach it
+    root = Path(tempfile.mkdtemp(prefix="taktline-pg-"))
     os.chmod(root, 0o755)
-    cluster = PgCluster(root)
+    try:
+        cluster = PgCluster(root)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"cannot start PostgreSQL: {exc.cmd}: {exc.stderr!r}")
     yield cluster
     cluster.stop()
 

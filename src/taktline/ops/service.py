@@ -285,10 +285,11 @@ class Mes:
         self._dirty = True
 
     # -- requests from the API -------------------------------------------------------------
-    def accept(self, items: Sequence[OrderIn], *, key: str | None,
-               body_hash: str) -> store_orders.Accepted:
-        """Accept orders (validated against the catalogue), idempotently with ``key``."""
-        check_orders(self.plant, items)
+    def accept(self, items: Sequence[OrderIn], *, key: str | None, body_hash: str,
+               field: str = "orders") -> store_orders.Accepted:
+        """Accept orders (validated against the catalogue), idempotently with ``key``;
+        problems name ``field[i].<name>`` (``field`` empty: one order, ``<name>``)."""
+        check_orders(self.plant, items, field=field)
         for attempt in (0, 1):
             try:
                 with self.store.tx() as s:

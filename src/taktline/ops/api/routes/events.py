@@ -22,7 +22,6 @@ Stream protocol (stable; the dashboard uses it)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect, status
@@ -104,15 +103,32 @@ def _page(store: Store, after: int) -> list[EventRow]:
 
 
 async def _follow(ws: WebSocket, sub: Subscription, mes: Mes, last: int) -> None:
+    """Send live events until the client goes (noticed at once, not at the next send)."""
+    gone = asyncio.create_task(_until_disconnect(ws))
+    try:
+        while not gone.done():
+            get = asyncio.create_task(sub.queue.get())
+            done, _ = await asyncio.wait({get, gone}, timeout=HEARTBEAT_S,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if get not in done:
+                get.cancel()
+                if not gone.done():
+                    await ws.send_json({"kind": "heartbeat", "id": last, "t": mes.now})
+                continue
+            message = get.result()
+            if message is DROPPED:
+                await ws.close(code=status.WS_1013_TRY_AGAIN_LATER)
+                return
+            if message["id"] > last:
+                last = message["id"]
+                await ws.send_json(message)
+    finally:
+        gone.cancel()
+
+
+async def _until_disconnect(ws: WebSocket) -> None:
+    """Read (and ignore) what the client sends, until it disconnects."""
     while True:
-        message = None
-        with contextlib.suppress(TimeoutError):
-            message = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
-        if message is None:
-            await ws.send_json({"kind": "heartbeat", "id": last, "t": mes.now})
-        elif message is DROPPED:
-            await ws.close(code=status.WS_1013_TRY_AGAIN_LATER)
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
             return
-        elif message["id"] > last:
-            last = message["id"]
-            await ws.send_json(message)

@@ -57,10 +57,10 @@ def _position(s: Session, row: OrderRow) -> int:
 
 
 def _create(mes: MesDep, store: StoreDep, items: list[OrderCreate], key: str | None,
-            body: str, response: Response) -> list[OrderPublic]:
+            body: str, response: Response, field: str) -> list[OrderPublic]:
     digest = hashlib.sha256(body.encode()).hexdigest()
     done = mes.accept([OrderIn(i.variant, i.colour, tuple(i.options), i.order_id)
-                       for i in items], key=key, body_hash=digest)
+                       for i in items], key=key, body_hash=digest, field=field)
     if done.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -77,7 +77,7 @@ def create_order(order: OrderCreate, mes: MesDep, store: StoreDep, _: Operator,
                  response: Response, key: IdempotencyKey = None) -> OrderPublic:
     """Order one vehicle. Validated against the plant's catalogue (variant, colour,
     options); accepted orders wait in the sequenced queue until released."""
-    return _create(mes, store, [order], key, order.model_dump_json(), response)[0]
+    return _create(mes, store, [order], key, order.model_dump_json(), response, "")[0]
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic],
@@ -88,7 +88,7 @@ def create_orders(batch: OrderBatchCreate, mes: MesDep, store: StoreDep, _: Oper
                   response: Response, key: IdempotencyKey = None) -> list[OrderPublic]:
     """Order up to 1000 vehicles at once: all are accepted, or none (every problem is
     listed in the 422)."""
-    return _create(mes, store, batch.orders, key, batch.model_dump_json(), response)
+    return _create(mes, store, batch.orders, key, batch.model_dump_json(), response, "orders")
 
 
 @router.get("", response_model=OrdersPublic)
@@ -103,8 +103,8 @@ def list_orders(mes: MesDep, store: StoreDep, _: Viewer,
     with store.read() as s:
         rows, total = store_orders.list_orders(s, status=status, variant=variant,
                                                colour=colour, limit=limit, offset=offset)
-        positions = ({r.id: offset + k + 1 for k, r in enumerate(rows)}
-                     if status == "accepted" else None)
+        whole_queue = status == "accepted" and variant is None and colour is None
+        positions = {r.id: offset + k + 1 for k, r in enumerate(rows)} if whole_queue else None
         items = _public(s, rows, mes.settings.sequencing.frozen, positions)
     return OrdersPublic(items=items, count=total, limit=limit, offset=offset)
 
