@@ -58,6 +58,11 @@ def simulate(
     stations: Annotated[bool, typer.Option(help="Also print every station.")] = False,
 ) -> None:
     """Simulate a plant and report throughput, takt, OEE, bottleneck, lead time and WIP."""
+    from taktline.sim.engine import engine_cached
+
+    if not engine_cached():
+        err.print("compiling the simulation engine (first run on this machine, about a "
+                  "minute; later runs start at once) ...")
     with Progress(
         TextColumn("[bold]simulating[/] {task.description}"),
         BarColumn(),

@@ -24,6 +24,6 @@ fraction of a second; :mod:`~taktline.sim.engine.cache` drops that cache when an
 compiled source changed (numba alone would keep stale callers of a changed function).
 """
 
-from taktline.sim.engine.driver import Outcome, compile_engine, run_compiled
+from taktline.sim.engine.driver import Outcome, compile_engine, engine_cached, run_compiled
 
-__all__ = ["Outcome", "compile_engine", "run_compiled"]
+__all__ = ["Outcome", "compile_engine", "engine_cached", "run_compiled"]

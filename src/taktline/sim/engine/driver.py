@@ -23,7 +23,7 @@ from taktline.errors import SimulationError
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 from taktline.sim.engine import layout as L
-from taktline.sim.engine.cache import compile_lock, refresh
+from taktline.sim.engine.cache import STAMP, compile_lock, refresh, source_digest
 from taktline.sim.engine.layout import CapacityExceeded, Sim
 from taktline.sim.engine.loop import SERVICE, run_until
 from taktline.sim.engine.lower import Lowered, lower
@@ -47,6 +47,20 @@ class Outcome:
     log: RecordLog
     events: int
     compile_s: float
+
+
+def engine_cached() -> bool:
+    """True when this process has the compiled loop, or numba's cache holds machine code
+    of the current sources (so a run starts in a fraction of a second)."""
+    loop = cast(Any, run_until)
+    if not hasattr(loop, "compile") or loop.signatures:
+        return True
+    cache_dir = Path(loop._cache._cache_path)
+    try:
+        fresh = (cache_dir / STAMP).read_text() == source_digest()
+    except OSError:
+        return False
+    return fresh and any(cache_dir.glob("loop.*.nbc"))
 
 
 def compile_engine(sim: Sim) -> float:
