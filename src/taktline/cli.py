@@ -250,16 +250,27 @@ def plant_check(plant: Annotated[str, typer.Argument(help="Plant YAML file.")]) 
 
 
 def _mount_subcommands() -> None:
-    """Mount the sub-apps: ``taktline sequence ...`` as a group; the experiment app's
-    commands (experiment, optimize, capacity) at the top level."""
+    """Mount the sub-apps: ``taktline sequence ...`` as a group; the commands of the
+    experiment app (experiment, optimize, capacity) and of the serve app at the top
+    level. The service's app is imported only when installed with its extras."""
+    import importlib.util
+
     from taktline.commands import experiment, sequence
 
     if not any(g.name == "sequence" for g in app.registered_groups):
         app.add_typer(sequence.app, name="sequence")
+    apps = [experiment.app]
+    if importlib.util.find_spec("fastapi") is not None:
+        from taktline.commands import serve
+
+        apps.append(serve.app)
     names = {c.name for c in app.registered_commands}
-    for cmd in experiment.app.registered_commands:
-        if cmd.name not in names:
-            app.registered_commands.append(cmd)
+    for sub in apps:
+        for cmd in sub.registered_commands:
+            name = cmd.name or (cmd.callback.__name__ if cmd.callback else None)
+            if name not in names:
+                app.registered_commands.append(cmd)
+                names.add(name)
 
 
 def main(argv: list[str] | None = None) -> int:
