@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from taktline.ops.api.deps import known_query
 from taktline.ops.api.errors import install_handlers
 from taktline.ops.api.limits import BodyLimit
 from taktline.ops.api.routes import (
@@ -28,6 +30,7 @@ from taktline.ops.api.routes import (
     twin,
     vehicles,
 )
+from taktline.ops.api.schemas.common import Message
 from taktline.ops.api.security import Tokens
 from taktline.ops.driver import PlantDriver
 from taktline.ops.opcua import OpcUaHandle
@@ -36,6 +39,7 @@ from taktline.ops.settings import Settings, opcua_settings
 from taktline.ops.store.db import Store
 from taktline.ops.twin_driver import TwinDriver
 from taktline.plant.load import load_plant
+from taktline.plant.schema import Plant
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -43,11 +47,20 @@ API_PREFIX = "/api/v1"
 log = logging.getLogger("taktline.ops")
 
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "a body that cannot be read (not UTF-8 JSON)"},
+    401: {"model": Message, "description": "missing or invalid bearer token"},
+    403: {"model": Message, "description": "the token's role is too low"},
+    413: {"model": Message, "description": "request body too large"},
+}
+
+
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (orders, vehicles, stations, andon, kpis, audit, plant, twin, events,
                    health):
-        router.include_router(module.router)
+        router.include_router(module.router, responses=ERRORS,
+                              dependencies=[Depends(known_query)])
     return router
 
 
@@ -94,8 +107,35 @@ def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> Fast
     app.state.plant = the_plant
     app.include_router(api_router())
     install_handlers(app)
+    _catalogue_in_schema(app, the_plant)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     return app
+
+
+def _catalogue_in_schema(app: FastAPI, plant: Plant) -> None:
+    """The OpenAPI schema lists the plant's catalogue: a client (and a fuzzer) sees which
+    variants, colours and options an order may name."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = base()
+        cat = plant.products
+        for name in ("OrderCreate", "OrderBase"):
+            props = schema.get("components", {}).get("schemas", {}).get(name, {}).get(
+                "properties")
+            if not props:
+                continue
+            props["variant"]["enum"] = [v.id for v in cat.variants]
+            props["colour"]["enum"] = [c.id for c in cat.colours]
+            props["options"]["items"]["enum"] = [o.id for o in cat.options]
+            props["options"]["uniqueItems"] = True
+            props["options"]["maxItems"] = len(cat.options)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _start_opcua(driver: PlantDriver, settings: Settings) -> OpcUaHandle | None:

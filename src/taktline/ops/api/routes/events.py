@@ -46,7 +46,7 @@ def _kinds(text: str | None) -> frozenset[str] | None:
 
 @router.get("/events", response_model=list[EventPublic])
 def list_events(store: StoreDep, _: Viewer,
-                after: Annotated[int, Query(ge=0)] = 0,
+                after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                 kinds: Annotated[str | None, Query(max_length=400,
                                                    pattern=r"^[a-z._,]*$")] = None,
                 limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> list[EventPublic]:
@@ -59,8 +59,11 @@ def list_events(store: StoreDep, _: Viewer,
 
 
 @router.websocket("/stream")
-async def stream(ws: WebSocket, after: int | None = None, kinds: str | None = None,
-                 token: str | None = None) -> None:
+async def stream(ws: WebSocket,
+                 after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+                 kinds: Annotated[str | None, Query(max_length=400,
+                                                    pattern=r"^[a-z._,]*$")] = None,
+                 token: Annotated[str | None, Query(max_length=256)] = None) -> None:
     app = ws.app
     header = ws.headers.get("authorization", "")
     given = header[7:] if header.lower().startswith("bearer ") else token

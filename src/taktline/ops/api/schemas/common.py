@@ -23,7 +23,7 @@ T = TypeVar("T")
 class Strict(BaseModel):
     """A request body: unknown fields are refused (422), nothing is coerced silently."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Page(BaseModel, Generic[T]):
