@@ -35,16 +35,18 @@ def serve(
     db: Annotated[str | None, typer.Option(
         help="Database URL: sqlite:///FILE (default sqlite:///taktline.db) or "
         "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB.")] = None,
-    host: Annotated[str, typer.Option(
-        help="Address of the API (and the OPC UA server).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the REST API.", min=0, max=65535)] = 8000,
+    host: Annotated[str | None, typer.Option(
+        help="Address of the API and the OPC UA server (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port of the REST API (default 8000).",
+                                             min=0, max=65535)] = None,
     speed: Annotated[float | None, typer.Option(
         help="Twin speed: plant seconds per wall second (default 60; 1 = real time).",
         min=0.0)] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed of the twin.")] = None,
-    opcua: Annotated[bool, typer.Option(help="Start the OPC UA server.")] = True,
-    opcua_port: Annotated[int, typer.Option(help="Port of the OPC UA server.", min=1,
-                                            max=65535)] = 4840,
+    opcua: Annotated[bool | None, typer.Option(
+        "--opcua/--no-opcua", help="Start the OPC UA server (default: yes).")] = None,
+    opcua_port: Annotated[int | None, typer.Option(
+        help="Port of the OPC UA server (default 4840).", min=1, max=65535)] = None,
     dev: Annotated[bool, typer.Option(help="Development mode: placeholder tokens allowed.")]
     = False,
     token_file: Annotated[Path, typer.Option(help="Where tokens are kept when none are set "
@@ -63,10 +65,11 @@ def serve(
     except TaktlineError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(2) from None
-    _banner(settings, opcua_port, token_file if generated is not None else None)
+    _banner(settings, token_file if generated is not None else None)
     import uvicorn
 
-    config = uvicorn.Config(application, host=host, port=port, log_level=log_level,
+    config = uvicorn.Config(application, host=settings.host, port=settings.port,
+                            log_level=log_level,
                             lifespan="on", timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
     server.run()
@@ -74,31 +77,37 @@ def serve(
         raise typer.Exit(1)
 
 
-def _settings(*, plant: str | None, db: str | None, host: str, port: int,
-              speed: float | None, seed: int | None, opcua: bool, opcua_port: int, dev: bool,
-              token_file: Path, sequencing: str | None) -> tuple[Any, dict[str, str] | None]:
-    """Settings from the environment and the options; (settings, tokens from the file)."""
+def _settings(*, plant: str | None, db: str | None, host: str | None, port: int | None,
+              speed: float | None, seed: int | None, opcua: bool | None,
+              opcua_port: int | None, dev: bool, token_file: Path,
+              sequencing: str | None) -> tuple[Any, dict[str, str] | None]:
+    """Settings from the environment, overridden by the options that were given;
+    (settings, the tokens read from the token file, if they were)."""
     from taktline.ops.settings import Settings, is_loopback, opcua_settings
 
-    given: dict[str, Any] = {"host": host, "port": port, "opcua": opcua}
-    optional = {"plant": plant, "db": db, "dev": dev or None,
-                "twin": {k: v for k, v in (("speed", speed), ("seed", seed)) if v is not None},
-                "sequencing": {"method": sequencing} if sequencing else None}
-    given.update({k: v for k, v in optional.items() if v})
+    twin = {k: v for k, v in (("speed", speed), ("seed", seed)) if v is not None}
+    given: dict[str, Any] = {
+        "plant": plant, "db": db, "host": host, "port": port, "opcua": opcua,
+        "opcua_port": opcua_port, "dev": dev or None, "twin": twin or None,
+        "sequencing": {"method": sequencing} if sequencing else None}
     try:
-        settings = Settings(**given)
+        settings = Settings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise SettingsError(first["msg"], field=".".join(str(x) for x in first["loc"])) from exc
     generated = None
-    if len(settings.tokens.by_role()) < 3 and (settings.dev or is_loopback(host)
+    if len(settings.tokens.by_role()) < 3 and (settings.dev or is_loopback(settings.host)
                                                or token_file.exists()):
         generated = _token_file(token_file)
         tokens = settings.tokens.model_copy(update={k: SecretStr(v) for k, v in generated.items()})
         settings = settings.model_copy(update={"tokens": tokens})
+    settings.check_secrets()
     if settings.opcua and settings.opcua_settings is None:
-        settings = settings.model_copy(
-            update={"opcua_settings": opcua_settings(settings, opcua_port)})
+        try:
+            derived = opcua_settings(settings)
+        except ValidationError as exc:
+            raise SettingsError(exc.errors()[0]["msg"], field="opcua_settings") from exc
+        settings = settings.model_copy(update={"opcua_settings": derived})
     return settings, generated
 
 
@@ -120,7 +129,7 @@ def _token_file(path: Path) -> dict[str, str]:
     return tokens
 
 
-def _banner(settings: Any, opcua_port: int, token_file: Path | None) -> None:
+def _banner(settings: Any, token_file: Path | None) -> None:
     url = f"http://{settings.host}:{settings.port}"
     out.print(f"[bold]taktline serve[/]: plant {settings.plant}, store {_safe(settings.db)}, "
               f"twin at {settings.twin.speed:g}x")

@@ -128,6 +128,8 @@ class Settings(BaseSettings):
                                description="vehicles waiting at the line entry at most")
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     opcua: bool = Field(True, description="start the OPC UA server")
+    opcua_port: int = Field(4840, ge=1, le=65535, description="port of the OPC UA server "
+                            "(when opcua_settings does not give the endpoint)")
     opcua_settings: OpcUaSettings | None = Field(
         None, description="the OPC UA server's settings; None: the default endpoint on "
         "this host, users 'viewer' and 'operator' with the API tokens as passwords")
@@ -157,7 +159,7 @@ class Settings(BaseSettings):
                                 field="tokens")
 
 
-def opcua_settings(settings: Settings, port: int = 4840) -> OpcUaSettings:
+def opcua_settings(settings: Settings) -> OpcUaSettings:
     """The OPC UA settings to use: the given ones, or derived from the API settings."""
     if settings.opcua_settings is not None:
         return settings.opcua_settings
@@ -165,7 +167,7 @@ def opcua_settings(settings: Settings, port: int = 4840) -> OpcUaSettings:
     users = [OpcUaUser(name=r.value, password=SecretStr(tokens[r]), role=r.value)
              for r in (Role.VIEWER, Role.OPERATOR) if r in tokens]
     host = settings.host if settings.host not in ("0.0.0.0", "::") else "0.0.0.0"
-    return OpcUaSettings(endpoint=f"opc.tcp://{host}:{port}", users=users,
+    return OpcUaSettings(endpoint=f"opc.tcp://{host}:{settings.opcua_port}", users=users,
                          development=settings.dev)
 
 

@@ -36,7 +36,7 @@ from taktline.ops.driver import PlantDriver
 from taktline.ops.opcua import OpcUaHandle
 from taktline.ops.service import Mes
 from taktline.ops.settings import Settings, opcua_settings
-from taktline.ops.store.db import Store
+from taktline.ops.store.db import Store, check_url
 from taktline.ops.twin_driver import TwinDriver
 from taktline.plant.load import load_plant
 from taktline.plant.schema import Plant
@@ -67,6 +67,7 @@ def api_router() -> APIRouter:
 def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> FastAPI:
     """The service as an ASGI app. Refuses unsafe settings (:class:`SettingsError`)."""
     settings.check_secrets()
+    check_url(settings.db)
     tokens = Tokens(settings.tokens.by_role())
     the_plant = driver.plant if driver is not None else load_plant(settings.plant)
 

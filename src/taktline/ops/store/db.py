@@ -20,21 +20,21 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from taktline.errors import ServiceError, SettingsError, StoreError
 
-__all__ = ["MIGRATIONS", "Store", "make_engine", "migrate"]
+__all__ = ["MIGRATIONS", "Store", "check_url", "make_engine", "migrate"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_OPTION = "taktline_read"
 WRITER_LOCK = 0x7A6B7469  # PostgreSQL advisory lock key of the store's writers
 
 
-def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode and the pragmas above."""
+def check_url(url: str) -> URL:
+    """The parsed database URL (PostgreSQL always through psycopg 3), or SettingsError."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -45,6 +45,13 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
                             field="db")
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode and the pragmas above."""
+    parsed = check_url(url)
+    backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": 30.0, "check_same_thread": False}
