@@ -12,6 +12,8 @@ boundary (``raise ... from``), so callers see one exception tree.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +104,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writer = threading.Lock()
         self._readers = sessionmaker(engine.execution_options(**{READ_OPTION: True}),
                                      expire_on_commit=False)
 
@@ -121,10 +124,13 @@ class Store:
     def tx(self) -> Iterator[Session]:
         """One transaction: commit at the end of the block, roll back on any error.
 
-        Writers take turns (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level
-        advisory lock), so log rows are committed in the order of their ids."""
+        Writers take turns (SQLite: a lock in this process, then ``BEGIN IMMEDIATE``, so
+        they queue instead of sleeping in SQLite's busy handler; PostgreSQL: a
+        transaction-level advisory lock), so log rows are committed in the order of
+        their ids."""
+        lock = self._writer if self.dialect == "sqlite" else contextlib.nullcontext()
         try:
-            with self._sessions.begin() as session:
+            with lock, self._sessions.begin() as session:
                 if self.dialect == "postgresql":
                     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK})
                 yield session
