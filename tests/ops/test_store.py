@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 
 from taktline.errors import ConflictError, NotFoundError, SettingsError, StoreError
 from taktline.ops.intake import OrderIn
+from taktline.ops.store import log as store_log
 from taktline.ops.store import orders as store_orders
 from taktline.ops.store import vehicles as store_vehicles
 from taktline.ops.store.db import Store
@@ -93,3 +94,19 @@ def test_database_errors_are_translated() -> None:
     assert err.value.__cause__ is not None
     with pytest.raises(SettingsError):
         Store.open("oracle://x")
+
+
+def test_retention_prunes_old_plant_events_only(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.tx() as s:
+        s.add_all(EventRow(t=float(t), at=NOW, kind=kind, station=None, vin=None, data={})
+                  for t in range(10) for kind in ("state", "finished", "mes.decision"))
+    with store.tx() as s:
+        assert store_log.prune_events(s, before_t=5.0, limit=4) == 4  # a chunk at a time
+    with store.tx() as s:
+        assert store_log.prune_events(s, before_t=5.0) == 6
+        assert store_log.prune_events(s, before_t=5.0) == 0
+    with store.read() as s:
+        left = s.execute(select(EventRow.kind, func.count()).group_by(EventRow.kind)).all()
+    assert dict(left) == {"state": 5, "finished": 5, "mes.decision": 10}
+    store.close()

@@ -96,7 +96,8 @@ class Mes:
         self.running = True
         self._tasks = [asyncio.create_task(self._process_loop(), name="mes-process"),
                        asyncio.create_task(self._sequence_loop(), name="mes-sequence"),
-                       asyncio.create_task(self.hub.tail(self.store), name="mes-stream")]
+                       asyncio.create_task(self.hub.tail(self.store), name="mes-stream"),
+                       asyncio.create_task(self._retention_loop(), name="mes-retention")]
 
     async def stop(self) -> None:
         self.running = False
@@ -279,6 +280,22 @@ class Mes:
                     f"{len(frozen)} frozen", data={"moved": moved, "before": plan.before,
                                                    "after": plan.after})
         return moved
+
+    async def _retention_loop(self, every_s: float = 60.0) -> None:
+        """Delete plant events older than the retention, a chunk at a time."""
+        days = self.settings.retention_days
+        while days > 0:
+            await asyncio.sleep(every_s)
+            try:
+                while await asyncio.to_thread(self.prune, self.now - days * 86400.0) > 0:
+                    await asyncio.sleep(0)
+            except StoreError:
+                log.exception("pruning the event log failed; tried again later")
+
+    def prune(self, before_t: float) -> int:
+        """Delete one chunk of plant events older than ``before_t`` (one transaction)."""
+        with self.store.tx() as s:
+            return store_log.prune_events(s, before_t)
 
     def orders_changed(self) -> None:
         """New or cancelled orders: sequence the queue again soon (any thread)."""

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     release_ahead: int = Field(2, ge=1, le=100,
                                description="vehicles waiting at the line entry at most")
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    retention_days: float = Field(30.0, ge=0.0, description="plant events older than this "
+                                  "many plant days are deleted (0: kept forever); vehicles, "
+                                  "orders, andon, audit and the MES's own events stay")
     opcua: bool = Field(True, description="start the OPC UA server")
     opcua_port: int = Field(4840, ge=1, le=65535, description="port of the OPC UA server "
                             "(when opcua_settings does not give the endpoint)")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from taktline.ops.store.models import (
@@ -30,6 +30,7 @@ __all__ = [
     "list_audit",
     "list_stations",
     "plant_clock",
+    "prune_events",
     "recover",
     "set_meta",
 ]
@@ -107,6 +108,16 @@ def set_meta(s: Session, key: str, value: str) -> None:
         s.add(MetaRow(key=key, value=value))
     else:
         row.value = value
+
+
+def prune_events(s: Session, before_t: float, limit: int = 20_000) -> int:
+    """Delete up to ``limit`` plant events older than ``before_t`` (the MES's own
+    ``mes.*`` events are kept); returns how many went."""
+    ids = select(EventRow.id).where(EventRow.t < before_t,
+                                    EventRow.kind.not_like("mes.%")).limit(limit)
+    done = s.execute(delete(EventRow).where(EventRow.id.in_(ids.scalar_subquery()))
+                     .execution_options(synchronize_session=False))
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def plant_clock(s: Session) -> float:
