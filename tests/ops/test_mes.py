@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,26 @@ def test_live_kpis_are_the_offline_analysis_of_the_same_run(sqlite: str) -> None
     for shop, oee in offline.oee_shops.items():
         assert live.oee_shops[shop].oee == pytest.approx(oee.oee), shop
     assert live.colour_purges == offline.colour_purges and live.overloads == offline.overloads
+
+
+def test_the_solver_sequences_the_queue_behind_the_frozen_horizon(sqlite: str) -> None:
+    fake = FakeDriver(PLANT)
+    settings = settings_for(sqlite, sequencing={"method": "solver", "frozen": 4,
+                                                "interval_s": 0.1, "time_limit_s": 0.3})
+
+    async def body(mes: Mes) -> list[str]:
+        colours = ["white", "black"] * 20  # arrival order: a colour change every car
+        mes.accept([OrderIn("m5_bev", c) for c in colours], key=None, body_hash="x")
+        await mes.flush()
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if audit(mes, "sequence"):
+                break
+        with mes.store.read() as s:
+            return [q.colour for q in store_orders.queue(s, 100)]
+
+    queue = run(settings, fake, body)
+    assert len(queue) == 38  # two were released
+    assert queue[:4] == ["white", "black"] * 2  # frozen
+    changes = sum(a != b for a, b in pairwise(queue[4:]))
+    assert changes <= 6, queue

@@ -16,9 +16,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from taktline.errors import TaktlineError
 from taktline.ops.settings import SequencingSettings
+from taktline.ops.store import orders as store_orders
+from taktline.ops.store.db import Store
+from taktline.ops.store.log import add_audit
+from taktline.ops.store.models import OrderRow
 from taktline.plan.sequencing import (
     SequenceProblem,
     evaluate,
@@ -28,7 +33,7 @@ from taktline.plan.sequencing import (
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 
-__all__ = ["Plan", "QueuedOrder", "plan_sequence"]
+__all__ = ["Plan", "QueuedOrder", "plan_sequence", "resequence_queue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +93,30 @@ def plan_sequence(plant: Plant, cfg: SequencingSettings, free: Sequence[QueuedOr
         reason += (f"; {moved} with {', '.join(sorted(bad))} moved behind the others while "
                    f"{', '.join(sorted(impaired.values()))} is impaired")
     return Plan([free[i].pk for i in idx], method, reason, before, after)
+
+
+def _order(o: OrderRow) -> Order:
+    return Order(o.order_id, o.variant, o.colour, store_orders.order_of(o))
+
+
+def resequence_queue(store: Store, plant: Plant, cfg: SequencingSettings,
+                     impaired: dict[str, str], t: float) -> int:
+    """Sequence the movable part of the store's queue (reads, solves, then writes in one
+    transaction only the orders still accepted); audited. Returns how many moved."""
+    with store.read() as s:
+        queue = store_orders.queue(s, cfg.frozen + cfg.max_orders)
+        recent, _ = store_orders.list_orders(s, status="released", limit=50)
+    frozen, free = queue[:cfg.frozen], queue[cfg.frozen:]
+    prefix = [_order(o) for o in reversed(recent)] + [_order(o) for o in frozen]
+    plan = plan_sequence(plant, cfg, [QueuedOrder(o.id, _order(o)) for o in free], prefix,
+                         impaired)
+    if plan is None:
+        return 0
+    with store.tx() as s:
+        moved = store_orders.apply_sequence(s, plan.pks)
+        if moved or impaired:
+            add_audit(s, t=t, now=datetime.now(UTC), actor="mes", action="sequence",
+                      subject="queue", reason=f"{plan.reason}: {moved} moved, first "
+                      f"{len(frozen)} frozen", data={"moved": moved, "before": plan.before,
+                                                     "after": plan.after})
+    return moved

@@ -38,7 +38,7 @@ from taktline.ops.driver import Command, Paced, PlantDriver, PlantEvent, Vehicle
 from taktline.ops.intake import OrderIn, check_orders
 from taktline.ops.kpis import live_kpis
 from taktline.ops.policies import Decision, Policies
-from taktline.ops.sequencer import QueuedOrder, plan_sequence
+from taktline.ops.sequencer import resequence_queue
 from taktline.ops.settings import Settings
 from taktline.ops.store import log as store_log
 from taktline.ops.store import orders as store_orders
@@ -255,31 +255,11 @@ class Mes:
             self._dirty = False
             impaired = dict(self.policies.impaired_options)
             try:
-                await asyncio.to_thread(self._resequence, impaired)
+                await asyncio.to_thread(resequence_queue, self.store, self.plant, cfg,
+                                        impaired, self.now)
             except StoreError:
                 log.exception("re-sequencing failed; the queue keeps its order")
                 self._dirty = True
-
-    def _resequence(self, impaired: dict[str, str]) -> int:
-        cfg = self.settings.sequencing
-        with self.store.read() as s:
-            queue = store_orders.queue(s, cfg.frozen + cfg.max_orders)
-            recent, _ = store_orders.list_orders(s, status="released", limit=50)
-        frozen, free = queue[:cfg.frozen], queue[cfg.frozen:]
-        prefix = [_order(o) for o in reversed(recent)] + [_order(o) for o in frozen]
-        plan = plan_sequence(self.plant, cfg, [QueuedOrder(o.id, _order(o)) for o in free],
-                             prefix, impaired)
-        if plan is None:
-            return 0
-        with self.store.tx() as s:
-            moved = store_orders.apply_sequence(s, plan.pks)
-            if moved or impaired:
-                store_log.add_audit(
-                    s, t=self.now, now=utcnow(), actor="mes", action="sequence",
-                    subject="queue", reason=f"{plan.reason}: {moved} moved, first "
-                    f"{len(frozen)} frozen", data={"moved": moved, "before": plan.before,
-                                                   "after": plan.after})
-        return moved
 
     async def _retention_loop(self, every_s: float = 60.0) -> None:
         """Delete plant events older than the retention, a chunk at a time."""
