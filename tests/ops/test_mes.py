@@ -210,6 +210,7 @@ def test_restart_resumes_every_vehicle_once(sqlite: str) -> None:
         fake.emit("finished", "ub_10", a, time=122.0, start=2.0, good=True)
         fake.emit("started", "ub_20", a, time=122.0)
         fake.emit("down", "ub_30", time=150.0, cause="weld_fault", planned=False)
+        await mes.command("fa_10", "stop", "api:admin")  # an admin's stop outlives a crash
         await mes.flush()
         vins.extend(v for v, _ in fake.released[2:])  # a entered: a third one was released
 
@@ -231,6 +232,9 @@ def test_restart_resumes_every_vehicle_once(sqlite: str) -> None:
             andon = s.scalars(select(AndonRow)).one()
             assert andon.end_t == 150.0 and andon.note == "closed at restart"
         assert any("3 vehicles in the plant handed back" in r for r in audit(mes, "start"))
+        assert again.commands == [("fa_10", "stop")]
+        await mes.flush()
+        assert any("stays stopped after the restart" in r for r in audit(mes, "command"))
 
     run(settings_for(sqlite), again, second)
 

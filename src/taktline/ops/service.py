@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -37,7 +38,7 @@ from taktline.errors import ConflictError, NotFoundError, SettingsError, StoreEr
 from taktline.ops.driver import Command, Paced, PlantDriver, PlantEvent, VehicleResume
 from taktline.ops.intake import OrderIn, check_orders
 from taktline.ops.kpis import live_kpis
-from taktline.ops.policies import Decision, Policies
+from taktline.ops.policies import ADMIN, Decision, Policies
 from taktline.ops.sequencer import resequence_queue
 from taktline.ops.settings import Settings
 from taktline.ops.store import log as store_log
@@ -88,11 +89,12 @@ class Mes:
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
-        resumes = await asyncio.to_thread(self._recover)
+        resumes, held = await asyncio.to_thread(self._recover)
         self.driver.resume(resumes)
         self.driver.set_fault_handler(self.policies.on_fault)
         self.driver.subscribe(self._on_event)
         await self.driver.start()
+        await self._keep_admin_holds(held)
         self.running = True
         self._tasks = [asyncio.create_task(self._process_loop(), name="mes-process"),
                        asyncio.create_task(self._sequence_loop(), name="mes-sequence"),
@@ -138,7 +140,7 @@ class Mes:
             self._wake.set()
 
     # -- recovery --------------------------------------------------------------------------
-    def _recover(self) -> list[VehicleResume]:
+    def _recover(self) -> tuple[list[VehicleResume], list[str]]:
         now = utcnow()
         with self.store.tx() as s:
             name = store_log.get_meta(s, "plant")
@@ -161,7 +163,8 @@ class Mes:
                 f"in the plant handed back to the driver, {stats['interrupted_steps']} "
                 f"interrupted steps, {stats['closed_andon']} andon events closed",
                 data={"resumed": len(resumes), **stats})
-        return resumes
+            held = json.loads(store_log.get_meta(s, "admin_holds") or "[]")
+        return resumes, [str(x) for x in held]
 
     @staticmethod
     def _resume_of(item: store_vehicles.InPlant) -> VehicleResume:
@@ -314,9 +317,25 @@ class Mes:
         commands = self.policies.admin(station, action, who)
         self.policies.decisions.append(Decision("command", station, f"{who}: {action} {station}",
                                                 {"action": action}, actor=who))
+        held = sorted(st for st, why in self.policies.holds.items() if ADMIN in why)
+        await asyncio.to_thread(self._set_meta, "admin_holds", json.dumps(held))
         await self._process_once()
         for st, act in commands:
             self.driver.command(st, act)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        with self.store.tx() as s:
+            store_log.set_meta(s, key, value)
+
+    async def _keep_admin_holds(self, stations: list[str]) -> None:
+        """An admin's stop outlives a restart: the stations are stopped again."""
+        for st in stations:
+            if st not in self.topo.robots:
+                continue
+            for station, action in self.policies.admin(st, "stop", "mes"):
+                self.driver.command(station, action)
+            self.policies.decide("command", st, f"{st} stays stopped after the restart: an "
+                                 "admin stopped it and nobody started it since")
 
     async def set_speed(self, speed: float, who: str) -> float:
         if not isinstance(self.driver, Paced):
