@@ -6,15 +6,19 @@ move. The rest - at most ``max_orders`` - is sequenced as one car sequencing pro
 the plant (:func:`taktline.plan.sequencing.problem_from_orders`: option ratios of the
 option stations, colour changes at the paint shop, the paint batch limit), continuing
 from the vehicles just before it (the last released orders and the frozen ones are the
-problem's fixed prefix), by the sequencing solver with a short time limit - or kept in
-arrival order (``method: arrival``). While an option station is impaired, orders with
-its option then move behind the others (stable), see :mod:`taktline.ops.policies`.
+problem's fixed prefix), by the sequencing solver with a short time limit (in a worker
+process, :class:`SolverProcess`) - or kept in arrival order (``method: arrival``).
+While an option station is impaired, orders with its option then move behind the others
+(stable), see :mod:`taktline.ops.policies`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,7 +37,7 @@ from taktline.plan.sequencing import (
 from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 
-__all__ = ["Plan", "QueuedOrder", "plan_sequence", "resequence_queue"]
+__all__ = ["Plan", "QueuedOrder", "SolverProcess", "plan_sequence", "resequence_queue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,17 +103,45 @@ def _order(o: OrderRow) -> Order:
     return Order(o.order_id, o.variant, o.colour, store_orders.order_of(o))
 
 
+class SolverProcess:
+    """Runs :func:`plan_sequence` in one worker process (started on first use), so the
+    solver's compiled search never holds the service's interpreter lock: the API keeps
+    answering while it searches."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def plan(self, plant: Plant, cfg: SequencingSettings, free: Sequence[QueuedOrder],
+             prefix: Sequence[Order], impaired: dict[str, str]) -> Plan | None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return self._pool.submit(plan_sequence, plant, cfg, free, prefix,
+                                     impaired).result()
+        except BrokenProcessPool:  # the worker died: this round keeps the queue order
+            self._pool = None
+            return plan_sequence(plant, cfg.model_copy(update={"method": "arrival"}), free,
+                                 prefix, impaired)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def resequence_queue(store: Store, plant: Plant, cfg: SequencingSettings,
-                     impaired: dict[str, str], t: float) -> int:
-    """Sequence the movable part of the store's queue (reads, solves, then writes in one
-    transaction only the orders still accepted); audited. Returns how many moved."""
+                     impaired: dict[str, str], t: float,
+                     solver: SolverProcess | None = None) -> int:
+    """Sequence the movable part of the store's queue (reads, solves - in ``solver``'s
+    process when given - then writes in one transaction only the orders still
+    accepted); audited. Returns how many moved."""
     with store.read() as s:
         queue = store_orders.queue(s, cfg.frozen + cfg.max_orders)
         recent, _ = store_orders.list_orders(s, status="released", limit=50)
     frozen, free = queue[:cfg.frozen], queue[cfg.frozen:]
     prefix = [_order(o) for o in reversed(recent)] + [_order(o) for o in frozen]
-    plan = plan_sequence(plant, cfg, [QueuedOrder(o.id, _order(o)) for o in free], prefix,
-                         impaired)
+    planner = solver.plan if solver is not None and cfg.method == "solver" else plan_sequence
+    plan = planner(plant, cfg, [QueuedOrder(o.id, _order(o)) for o in free], prefix, impaired)
     if plan is None:
         return 0
     with store.tx() as s:

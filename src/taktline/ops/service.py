@@ -39,7 +39,7 @@ from taktline.ops.driver import Command, Paced, PlantDriver, PlantEvent, Vehicle
 from taktline.ops.intake import OrderIn, check_orders
 from taktline.ops.kpis import live_kpis
 from taktline.ops.policies import ADMIN, Decision, Policies
-from taktline.ops.sequencer import resequence_queue
+from taktline.ops.sequencer import SolverProcess, resequence_queue
 from taktline.ops.settings import Settings
 from taktline.ops.store import log as store_log
 from taktline.ops.store import orders as store_orders
@@ -83,6 +83,7 @@ class Mes:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._dirty = True
+        self._solver = SolverProcess()
         self._kpi_cache: dict[float, tuple[float, KpiReport]] = {}
         self.running = False
         self.error: BaseException | None = None
@@ -109,6 +110,7 @@ class Mes:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await asyncio.to_thread(self._solver.close)
         await self.driver.stop()
         await self._process_once()  # what the plant did last is not lost on a clean stop
 
@@ -259,7 +261,7 @@ class Mes:
             impaired = dict(self.policies.impaired_options)
             try:
                 await asyncio.to_thread(resequence_queue, self.store, self.plant, cfg,
-                                        impaired, self.now)
+                                        impaired, self.now, self._solver)
             except StoreError:
                 log.exception("re-sequencing failed; the queue keeps its order")
                 self._dirty = True
