@@ -90,6 +90,7 @@ class Tap:
         for i, st in enumerate(self.stations):
             self._hook_station(i, st)
         self._name_initial_stock()
+        self.pressed = self._pressed_parts()
         for sink in model.sinks:
             sink.record = self._on_dispatch
         for fleet in model.fleets:
@@ -119,6 +120,16 @@ class Tap:
                     code = log.intern(out.part)
                     for item in self.model.buffers[out.buffer].items:
                         item.part = code
+
+    def _pressed_parts(self) -> frozenset[str]:
+        """Parts made by the press stations (their lots are traced)."""
+        found: set[str] = set()
+        for sid in self.topo.press_stations:
+            st = self.model.plant.station(sid)
+            found.update(o.part for o in st.outputs if o.part)
+            if st.produces:
+                found.add(st.produces)
+        return frozenset(found)
 
     def emit(self, time: float, kind: EventKind, station: str | None = None,
              vin: str | None = None, **data: Any) -> None:
@@ -200,21 +211,9 @@ class Tap:
         lot = self.lot_of.pop(serial, None)
         name = self.model.log.names[part]
         data: dict[str, Any] = {"part": name, "serial": f"{name.upper()}-{serial:09d}"}
-        if name in self._pressed_parts():
+        if name in self.pressed:
             data["lot"] = lot or INITIAL_LOT
         self.emit(time, "part", self.names[s], self.vin(vehicle), **data)
-
-    def _pressed_parts(self) -> set[str]:
-        found = getattr(self, "_pressed", None)
-        if found is None:
-            found = set()
-            for sid in self.topo.press_stations:
-                st = self.model.plant.station(sid)
-                found.update(o.part for o in st.outputs if o.part)
-                if st.produces:
-                    found.add(st.produces)
-            self._pressed: set[str] = found
-        return found
 
     def _on_press(self, i: int, item: Item) -> None:
         if item.part != self.lot_part[i]:
