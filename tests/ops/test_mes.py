@@ -301,3 +301,31 @@ def test_the_solver_sequences_the_queue_behind_the_frozen_horizon(sqlite: str) -
     assert [oid for oid, _ in queue[:len(head)]] == head
     rest = [c for _, c in queue[len(head):]]
     assert sum(a != b for a, b in pairwise(rest)) <= 6, queue
+
+
+def test_the_solver_process_plans_and_is_cut_short_on_close() -> None:
+    import threading
+    import time
+
+    from taktline.ops.sequencer import QueuedOrder, SolverProcess
+    from taktline.ops.settings import SequencingSettings
+
+    colours = [c.id for c in PLANT.products.colours]
+    opts = [o.id for o in PLANT.products.options]
+    free = [QueuedOrder(i, Order(f"O{i}", "m5_bev", colours[i * 7 % 6],
+                                 tuple(o for k, o in enumerate(opts) if (i * 3 + k) % 4 == 0)))
+            for i in range(400)]
+    solver = SolverProcess()
+    quick = solver.plan(PLANT, SequencingSettings(time_limit_s=0.2), free[:30], [], {})
+    assert quick is not None and quick.method == "solver" and sorted(quick.pks) == list(range(30))
+    got: list[object] = []
+    slow = threading.Thread(target=lambda: got.append(solver.plan(
+        PLANT, SequencingSettings(time_limit_s=60.0), free, [], {})))
+    slow.start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    solver.close()  # mid-search
+    slow.join(20)
+    assert not slow.is_alive() and time.monotonic() - t0 < 15
+    assert got and got[0].method == "arrival"  # type: ignore[attr-defined]
+    solver.close()

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from taktline.errors import TaktlineError
 from taktline.ops.settings import SequencingSettings
@@ -106,27 +107,64 @@ def _order(o: OrderRow) -> Order:
 class SolverProcess:
     """Runs :func:`plan_sequence` in one worker process (started on first use), so the
     solver's compiled search never holds the service's interpreter lock: the API keeps
-    answering while it searches."""
+    answering while it searches. :meth:`close` ends the worker at once, even mid-search
+    (the queue then keeps its order until the next start)."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._proc: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
 
     def plan(self, plant: Plant, cfg: SequencingSettings, free: Sequence[QueuedOrder],
              prefix: Sequence[Order], impaired: dict[str, str]) -> Plan | None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return self._pool.submit(plan_sequence, plant, cfg, free, prefix,
-                                     impaired).result()
-        except BrokenProcessPool:  # the worker died: this round keeps the queue order
-            self._pool = None
-            return plan_sequence(plant, cfg.model_copy(update={"method": "arrival"}), free,
-                                 prefix, impaired)
+        with self._lock:
+            try:
+                conn = self._start()
+                conn.send((plant, cfg, list(free), list(prefix), impaired))
+                status, value = conn.recv()
+            except (EOFError, OSError):  # the worker died (or was closed): keep the order
+                self._stop()
+                status, value = "error", "the solver process ended"
+        if status == "ok":
+            return value  # type: ignore[no-any-return]
+        return plan_sequence(plant, cfg.model_copy(update={"method": "arrival"}), free,
+                             prefix, impaired)
+
+    def _start(self) -> Connection:
+        if self._proc is None or self._conn is None or not self._proc.is_alive():
+            ctx = multiprocessing.get_context("spawn")
+            here, there = ctx.Pipe()
+            self._proc = ctx.Process(target=_solve_forever, args=(there,), daemon=True,
+                                     name="taktline-sequencer")
+            self._proc.start()
+            there.close()
+            self._conn = here
+        return self._conn
+
+    def _stop(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if proc is not None:
+            proc.terminate()
+            proc.join(10)
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._stop()  # not under the lock: a search in progress is cut short
+
+
+def _solve_forever(conn: Connection) -> None:
+    """The worker process: plan what it is sent until the pipe closes."""
+    while True:
+        try:
+            args = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", plan_sequence(*args)))
+        except Exception as exc:  # the parent falls back to the queue order
+            conn.send(("error", repr(exc)))
 
 
 def resequence_queue(store: Store, plant: Plant, cfg: SequencingSettings,
