@@ -20,3 +20,13 @@ def test_simulate_round_trip() -> None:
                 "wip_mean", "stations"):
         assert key in d
     assert d["vehicles_completed"] > 700
+
+
+def test_sequence_round_trip_through_the_top_level_names() -> None:
+    from tests.plan.cases import BENCH  # the shared benchmark folder
+
+    problem = taktline.load_instance(BENCH / "csplib" / "example_dincbas_10cars.txt")
+    best = taktline.solve_sequence(problem, None, seed=1, iteration_limit=2000, lower_bound=0)
+    assert isinstance(best, taktline.SequenceResult)
+    assert taktline.evaluate(problem, best.order) == best.score
+    assert best.score.total == 0  # the classic 10-car example has a perfect sequence

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConflictError",
+    "EvaluationMismatch",
     "InfeasibleError",
     "InputError",
     "InstanceError",
@@ -114,6 +115,10 @@ class InfeasibleError(TaktlineError):
 
 class SimulationError(TaktlineError):
     """The twin reached a state it cannot continue from; the message names the cause."""
+
+
+class EvaluationMismatch(TaktlineError):
+    """The sequencing solver's incremental score disagrees with the exact evaluator (a bug)."""
 
 
 class SettingsError(InputError):

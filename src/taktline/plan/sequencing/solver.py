@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from taktline.errors import InfeasibleError, SequenceError, TaktlineError
+from taktline.errors import EvaluationMismatch, InfeasibleError, SequenceError
 from taktline.plan.sequencing.evaluate import Score, check_order, evaluate
 from taktline.plan.sequencing.greedy import greedy_order
 from taktline.plan.sequencing.problem import Objective, SequenceProblem, check_batch_feasible
@@ -46,10 +46,6 @@ __all__ = [
 ]
 
 Stop = Literal["time_limit", "iteration_limit", "lower_bound", "interrupted"]
-
-
-class EvaluationMismatch(TaktlineError):
-    """The solver's incremental score disagrees with the exact evaluator (a bug)."""
 
 
 @dataclass(frozen=True, slots=True)
