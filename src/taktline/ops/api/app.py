@@ -15,12 +15,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from taktline.ops import web
 from taktline.ops.api.deps import known_query
 from taktline.ops.api.errors import install_handlers
 from taktline.ops.api.limits import BodyLimit
 from taktline.ops.api.routes import (
     andon,
     audit,
+    dashboard,
     events,
     health,
     kpis,
@@ -58,7 +60,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (orders, vehicles, stations, andon, kpis, audit, plant, twin, events,
-                   health):
+                   health, dashboard):
         router.include_router(module.router, responses=ERRORS,
                               dependencies=[Depends(known_query)])
     return router
@@ -107,6 +109,7 @@ def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> Fast
     app.state.tokens = tokens
     app.state.plant = the_plant
     app.include_router(api_router())
+    app.include_router(web.router)  # the dashboard at /
     install_handlers(app)
     _catalogue_in_schema(app, the_plant)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
