@@ -223,7 +223,9 @@ def _buffers(plant: Plant, links: list[tuple[str, str, str]],
              stations: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
     """A buffer sits between the stations that fill it and those that empty it; one at
     the end of a line or between two shops sits half a column after its producers, one
-    fed from outside half a column before its consumers."""
+    fed from outside half a column before its consumers, one that only AGVs serve
+    diagonally next to the buffer at the other end of its move. A buffer linked to
+    nothing is not drawn."""
     into: dict[str, list[str]] = {}
     outof: dict[str, list[str]] = {}
     for a, b, kind in links:
@@ -247,6 +249,11 @@ def _buffers(plant: Plant, links: list[tuple[str, str, str]],
             out[buf.id] = (max(p[0] for p in src) + 0.5, _mean([p[1] for p in src]))
         elif dst:
             out[buf.id] = (min(p[0] for p in dst) - 0.5, _mean([p[1] for p in dst]))
+    for a, b, kind in links:  # a buffer only AGVs fill or empty sits by its partner
+        if kind == "agv" and a in out and b not in out:
+            out[b] = (out[a][0] + 0.5, out[a][1] + 0.5)
+        elif kind == "agv" and b in out and a not in out:
+            out[a] = (out[b][0] - 0.5, out[b][1] + 0.5)
     return _spread(out)
 
 

@@ -49,8 +49,9 @@ def get_map(mes: MesDep, _: Viewer) -> dict[str, Any]:
 
 @router.get("/live")
 def get_live(mes: MesDep, store: StoreDep, _: Viewer) -> dict[str, Any]:
-    """The plant now: clock, twin speed, every station's state, every buffer's level,
-    the AGVs' last nodes, vehicles in the plant."""
+    """The plant now: clock, twin speed, every station's state (with who holds a stopped
+    one: ``admin`` or a fault policy), every buffer's level, the AGVs' last nodes,
+    vehicles in the plant, the id of the last logged event."""
     snap = mes.driver.snapshot()
     with store.read() as s:
         wip = queries.wip_now(s)
@@ -60,7 +61,8 @@ def get_live(mes: MesDep, store: StoreDep, _: Viewer) -> dict[str, Any]:
         "release_held": mes.policies.release_held,
         "wip": wip, "last_event_id": mes.hub.last_id,
         "stations": [{"id": st.station, "state": st.state, "since": st.since,
-                      "vins": list(st.vins), "held": st.stopped, "degraded": st.degraded}
+                      "vins": list(st.vins), "held": st.stopped, "degraded": st.degraded,
+                      "holds": sorted(mes.policies.holds.get(st.station, ()))}
                      for st in snap.stations],
         "buffers": {b.buffer: b.level for b in snap.buffers},
         "agvs": [{"fleet": f, "agv": str(a), "node": n} for f, a, n in snap.agv_positions],

@@ -12,8 +12,11 @@ let map, floor, stream, events;
 const timers = [];
 
 function every(ms, fn) {
+  let busy = false;  // a slow answer is not asked for again before it arrives
   const run = async () => {
-    try { await fn(); } catch (err) { problem(err); }
+    if (busy) return;
+    busy = true;
+    try { await fn(); } catch (err) { problem(err); } finally { busy = false; }
   };
   timers.push(setInterval(run, ms));
   return run();
@@ -34,9 +37,13 @@ async function refreshLive() {
   ctx.live = live;
   ctx.wall = performance.now();
   $("speed").textContent = `${live.speed.toLocaleString("en")}×`;
+  const held = live.stations.filter((st) => st.state === "stopped").map((st) => st.id).join(",");
+  if (held !== ctx.held) { ctx.held = held; ctx.andonDirty = true; }
   for (const st of live.stations) map.setState(st.id, st.state);
   map.setLevels(live.buffers);
-  if (!ctx.fleetApi) for (const a of live.agvs) floor.update({ fleet: a.fleet, agv: a.agv, node: a.node, state: "idle" }, live.t);
+  // until the fleet manager reports AGVs ("agv" events, GET /fleet), the plant driver's
+  // snapshot says at which node each AGV is
+  if (!ctx.fleetApi && !ctx.agvEvents) for (const a of live.agvs) floor.update({ fleet: a.fleet, agv: a.agv, node: a.node, state: "idle" }, live.t);
 }
 
 async function refreshSummary() {
@@ -45,7 +52,7 @@ async function refreshSummary() {
 
 async function refreshAndon() {
   const page = await get("/andon", { open: true, limit: 100 });
-  panels.andon(page.items, plantNow());
+  panels.andon(page.items, ctx.live, plantNow());
 }
 
 async function refreshSeries() {
@@ -69,7 +76,7 @@ function onEvents(batch) {
   let andonChanged = false;
   for (const e of batch) {
     if (e.kind === "state" && e.station) map.setState(e.station, e.data.state);
-    else if (e.kind === "agv") floor.update(e.data, e.t);
+    else if (e.kind === "agv") { ctx.agvEvents = true; floor.update(e.data, e.t); }
     if (["down", "up", "degraded", "recovered"].includes(e.kind) || (e.kind === "state" && ["stopped", "failed"].includes(e.data.state || e.data.previous))) andonChanged = true;
   }
   events.add(batch);
@@ -151,20 +158,18 @@ async function start() {
   if (ctx.admin) clear($("speed-control")).append(speedControl());
   stream = new Stream(onEvents, onStatus);
   stream.start(Math.max(0, ctx.live.last_event_id - 200));
-  window.taktline = { stream, ctx };
-  await Promise.all([
-    every(2000, refreshLive),
-    every(4000, refreshSummary),
-    every(3000, async () => { await refreshAndon(); ctx.andonDirty = false; }),
-    every(8000, refreshSeries),
-    every(5000, () => (document.activeElement === $("o-q") ? null : panels.orders(openVehicle))),
-    ctx.fleetApi ? every(10000, refreshFleet) : null,
-  ]);
+  window.taktline = { stream, ctx, floor, map };
   timers.push(setInterval(() => {
     $("clock").textContent = clock(plantNow());
     floor.tick(plantNow());
     if (ctx.andonDirty) { ctx.andonDirty = false; refreshAndon().catch(problem); }
   }, 250));
+  every(2000, refreshLive);
+  every(4000, refreshSummary);
+  every(3000, refreshAndon);
+  every(8000, refreshSeries);
+  every(5000, () => (document.activeElement === $("o-q") ? null : panels.orders(openVehicle)));
+  if (ctx.fleetApi) every(10000, refreshFleet);
 }
 
 function signOut(message) {

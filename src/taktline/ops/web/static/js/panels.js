@@ -29,17 +29,27 @@ export function tiles(sum) {
   setText("t-bn-s", sum.bottleneck ? `sole ${pct(sum.bottleneck.sole_share, 0)} · shifting ${pct(sum.bottleneck.shifting_share, 0)}` : "no station limits the line yet");
 }
 
-export function andon(items, now) {
+// the andon board: open andon events (failures, planned stops) and stations held by a
+// stop command (an admin's or a fault policy's), longest first
+export function andon(open, live, now) {
+  const items = [...open];
+  const listed = new Set(open.map((a) => a.station));
+  for (const st of live ? live.stations : []) {
+    if (st.state !== "stopped" || listed.has(st.id)) continue;
+    const who = st.holds.length ? st.holds.join(", ") : "command";
+    items.push({ station: st.id, cause: "stopped", start_t: st.since, planned: false, action: `held: ${who}`, held: true });
+  }
+  items.sort((a, b) => a.start_t - b.start_t);
   const ul = clear($("andon"));
   setText("andon-count", String(items.length));
   if (!items.length) ul.append(h("li", { class: "none", text: "no active faults" }));
   for (const a of items) {
     const running = Math.max(0, now - a.start_t);
-    ul.append(h("li", { class: a.planned ? "andon-item planned" : "andon-item", "data-station": a.station }, [
+    ul.append(h("li", { class: `andon-item${a.planned ? " planned" : ""}${a.held ? " held" : ""}`, "data-station": a.station }, [
       h("span", { class: "a-st", text: a.station }),
       h("span", { class: "a-cause", text: a.cause }),
       h("span", { class: "a-dur", text: dur(running) }),
-      h("span", { class: "a-act", text: a.action ? `MES: ${a.action}` : (a.planned ? "planned" : "waiting for repair") }),
+      h("span", { class: "a-act", text: a.held ? a.action : a.action ? `MES: ${a.action}` : (a.planned ? "planned" : "waiting for repair") }),
       a.note ? h("span", { class: "a-note", text: a.note }) : null]));
   }
 }
