@@ -37,8 +37,8 @@ SHOTS = ROOT / "test-output" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SPEED = 2000.0  # plant seconds per wall second
-ORDERS = 240
+SPEED = 800.0  # plant seconds per wall second (faster and the MES releases slower than takt)
+ORDERS = 600  # enough to keep the line busy for the whole module
 
 
 @dataclass

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.conftest import SHOTS, Service, Watch, finish, open_page, sign_in
+from tests.e2e.conftest import SHOTS, SPEED, Service, Watch, finish, open_page, sign_in
 from tests.ops.conftest import ADMIN, VIEWER
 
 TILES = ("t-today", "t-jph", "t-takt", "t-oee", "t-wip", "t-bn")
@@ -116,8 +116,13 @@ def test_vehicle_genealogy_opens_from_the_orders_table(dash: tuple[Page, Watch],
     sign_in(page, service.url, VIEWER)
 
     def completed() -> dict[str, Any] | None:
-        items = service.get("/vehicles", state="completed", limit=1)["items"]
-        return service.get(f"/vehicles/{items[0]['vin']}") if items else None
+        """A dispatched vehicle with a battery from the supplier feed (the first few take
+        the packs that were in stock when the plant started, which have no serial)."""
+        for v in service.get("/vehicles", state="completed", limit=20)["items"]:
+            d = service.get(f"/vehicles/{v['vin']}")
+            if any(p["part"] == "battery_pack" for p in d["parts"]):
+                return d
+        return None
 
     vehicle = wait_for(completed, timeout=60, every=1.0)
     battery = next(p["serial"] for p in vehicle["parts"] if p["part"] == "battery_pack")
@@ -170,9 +175,9 @@ def test_admin_controls_stop_start_and_speed(dash: tuple[Page, Watch],
     page.click("#speed-set")
     wait_for(lambda: service.get("/twin")["speed"] == 1500.0, timeout=10)
     expect(page.locator("#speed")).to_have_text(re.compile("1,500"))
-    page.fill("#speed-input", "2000")
+    page.fill("#speed-input", str(SPEED))
     page.click("#speed-set")
-    wait_for(lambda: service.get("/twin")["speed"] == 2000.0, timeout=10)
+    wait_for(lambda: service.get("/twin")["speed"] == SPEED, timeout=10)
     audit = service.get("/audit", action="speed")["items"]
     assert audit and audit[0]["actor"] == "api:admin"
 
@@ -245,6 +250,11 @@ def test_agv_fleet(dash: tuple[Page, Watch], service: Service) -> None:
     where = page.locator("#agv .agv").evaluate_all(
         "els => els.map(e => e.getAttribute('transform'))")
     assert all(w and w.startswith("translate(") for w in where), where
+    assert len(set(where)) == len(where)  # AGVs on one node are drawn side by side
+    # (and the screenshot of this test, late in the run, shows everything filled)
+    wait_for(lambda: all(v not in ("", "–") for v in tiles(page).values()))
+    wait_for(lambda: page.locator("#c-tp rect.bar").count() > 0)
+    page.wait_for_timeout(500)
 
 
 def test_tablet_width(chromium: Any, service: Service) -> None:

@@ -4,7 +4,6 @@ its assets, and the /dashboard routes over real HTTP with a fake plant."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from taktline.ops.web.layout import plant_map
 from taktline.plant.load import load_plant
 from taktline.plant.schema import Point
 from tests.ops.conftest import ADMIN, OPERATOR, VIEWER, auth, serving, settings_for
+from tests.ops.test_api import eventually
 
 PLANTS = ["default", "five_station_agv", "two_station", "single_station"]
 
@@ -79,16 +79,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     fake = FakeDriver(load_plant("default"))
     with serving(create_app(settings_for(db), driver=fake)) as url:
         yield Api(url, fake)
-
-
-def eventually(probe: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = probe()
-        if got or time.monotonic() > deadline:
-            assert got, "timed out"
-            return got
-        time.sleep(0.05)
 
 
 def test_page_and_assets_come_from_the_service(api: Api) -> None:

@@ -56,7 +56,9 @@ export class PlantMap {
     for (const b of m.buffers) {
       const [x, y] = pos.get(b.id);
       const level = s("rect", { x: x - GAUGE_W / 2, y: y + GAUGE_H / 2, width: GAUGE_W, height: 0, class: "gauge-level" });
-      const text = s("text", { x: x, y: y + GAUGE_H / 2 + 0.16, class: "gauge-text", text: "" });
+      // the level as a number too, unless another buffer stands right beside this one
+      const crowded = m.buffers.some((o) => o !== b && Math.abs(X(o.x) - x) < 0.3 && Math.abs(Y(o.y) - y) < 0.2);
+      const text = s("text", { x: x, y: y + GAUGE_H / 2 + 0.16, class: crowded ? "gauge-text crowded" : "gauge-text", text: "" });
       const g = s("g", { class: "buffer", "data-id": b.id }, [
         s("title", { text: b.id }),
         s("rect", { x: x - GAUGE_W / 2, y: y - GAUGE_H / 2, width: GAUGE_W, height: GAUGE_H, class: "gauge" }),
@@ -164,7 +166,7 @@ export class AgvFloor {
     const key = `${d.fleet}/${d.agv}`;
     let e = this.agvs.get(key);
     if (!e) {
-      const body = s("circle", { r: 3.6, class: "agv-body" });
+      const body = s("circle", { r: 4.2, class: "agv-body" });
       const tag = s("text", { class: "agv-tag", text: String(d.agv).slice(-3) });
       const g = s("g", { class: "agv", "data-agv": String(d.agv) }, [s("title", { text: "" }), body, tag]);
       this.layer.append(g);
@@ -184,6 +186,7 @@ export class AgvFloor {
   // place every AGV at plant time `now`: from its last point towards the next node,
   // arriving at eta_t
   tick(now) {
+    const taken = new Map();  // AGVs on one spot stand side by side
     for (const e of this.agvs.values()) {
       const d = e.data;
       if (!d || d.x === undefined || d.x === null) continue;
@@ -194,6 +197,11 @@ export class AgvFloor {
         x = d.x + (n.x - d.x) * f;
         y = d.y + (n.y - d.y) * f;
       }
+      const spot = `${Math.round(x)},${Math.round(y)}`;
+      const k = taken.get(spot) || 0;
+      taken.set(spot, k + 1);
+      x += 8 * (k % 5);
+      y += 8 * Math.floor(k / 5);
       e.g.setAttribute("transform", `translate(${x.toFixed(2)} ${y.toFixed(2)})`);
     }
   }

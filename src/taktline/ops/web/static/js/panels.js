@@ -42,6 +42,7 @@ export function andon(open, live, now) {
   items.sort((a, b) => a.start_t - b.start_t);
   const ul = clear($("andon"));
   setText("andon-count", String(items.length));
+  $("andon-count").toggleAttribute("data-zero", items.length === 0);
   if (!items.length) ul.append(h("li", { class: "none", text: "no active faults" }));
   for (const a of items) {
     const running = Math.max(0, now - a.start_t);
@@ -112,7 +113,7 @@ export async function vehicle(vin) {
   const fact = (k, val) => h("div", { class: "fact" }, [h("span", { class: "k", text: k }), h("span", { class: "v", text: val })]);
   facts.append(fact("order", v.order_id), fact("variant", v.variant), fact("colour", v.colour),
     fact("options", v.options.join(", ") || "none"), fact("state", v.state), fact("location", v.location || "–"),
-    fact("battery serial", battery ? battery.serial : "not married yet"),
+    fact("battery serial", battery ? battery.serial : v.state === "completed" ? "none recorded" : "none yet"),
     fact("quality", v.eol_result ? `${v.eol_result}${v.first_pass ? " (first pass)" : v.first_pass === false ? " (after rework)" : ""}` : "not tested yet"),
     fact("released", clock(v.released_t)), fact("completed", v.completed_t === null ? "–" : clock(v.completed_t)));
   const tl = clear($("v-timeline"));
