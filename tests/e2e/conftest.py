@@ -46,6 +46,7 @@ class Service:
     url: str
     proc: subprocess.Popen[bytes]
     log: Path
+    db: str
 
     def get(self, path: str, token: str = VIEWER, **params: Any) -> Any:
         r = httpx.get(f"{self.url}/api/v1{path}", headers=auth(token), params=params, timeout=30)
@@ -75,13 +76,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     env.update(TAKTLINE_TOKENS__VIEWER=VIEWER, TAKTLINE_TOKENS__OPERATOR=OPERATOR,
                TAKTLINE_TOKENS__ADMIN=ADMIN, TAKTLINE_API__KPI_CACHE_S="0.5")
     log = work / "serve.log"
+    db = f"sqlite:///{work / 'taktline.db'}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "taktline.commands.serve", "--port", str(port), "--no-opcua",
              "--speed", str(SPEED), "--sequencing", "arrival", "--log-level", "warning",
-             "--db", f"sqlite:///{work / 'taktline.db'}", "--token-file", str(work / "t.json")],
+             "--db", db, "--token-file", str(work / "t.json")],
             cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
-    svc = Service(f"http://127.0.0.1:{port}", proc, log)
+    svc = Service(f"http://127.0.0.1:{port}", proc, log, db)
     try:
         _wait_healthy(svc)
         svc.post("/orders/batch", {"orders": _orders(svc.get("/plant"), ORDERS)}, OPERATOR)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from taktline.ops.store.db import Store
+from taktline.ops.store.models import EventRow
 from tests.e2e.conftest import SHOTS, SPEED, Service, Watch, finish, open_page, sign_in
 from tests.ops.conftest import ADMIN, VIEWER
 
@@ -255,6 +258,43 @@ def test_agv_fleet(dash: tuple[Page, Watch], service: Service) -> None:
     wait_for(lambda: all(v not in ("", "–") for v in tiles(page).values()))
     wait_for(lambda: page.locator("#c-tp rect.bar").count() > 0)
     page.wait_for_timeout(500)
+
+
+def test_agv_events_move_an_agv_along_its_path(dash: tuple[Page, Watch],
+                                               service: Service) -> None:
+    """An ``agv`` event of the shape the fleet manager logs (agv_contract.md section 3),
+    put into the service's event log as the fleet manager would: the stream carries it
+    and the page moves that AGV from its position towards the next node until ``eta_t``.
+    """
+    page, _ = dash
+    sign_in(page, service.url, VIEWER)
+    expect(page.locator("#agv .agv")).not_to_have_count(0, timeout=10_000)
+    nodes = {n["id"]: n for f in service.get("/dashboard/map")["fleets"] for n in f["nodes"]}
+    a, b = nodes["j1"], nodes["t_out"]
+    now = service.get("/twin")["plant_time_s"]
+    data = {"fleet": "agv", "agv": "7", "state": "driving", "node": "j1", "next": "t_out",
+            "x": a["x"], "y": a["y"], "eta_t": now + 400 * SPEED, "battery": 81.0,
+            "order": "order-e2e-1"}
+    store = Store.open(service.db, upgrade=False)
+    try:
+        with store.tx() as s:
+            s.add(EventRow(t=now, at=datetime.now(UTC), kind="agv", station=None,
+                           vin=None, data=data))
+    finally:
+        store.close()
+    agv = page.locator('#agv .agv[data-agv="7"]')
+    expect(agv).to_have_attribute("data-state", "driving", timeout=15_000)
+    expect(agv.locator("title")).to_contain_text("81 %")
+
+    def x_of() -> float:
+        m = re.match(r"translate\(([-\d.]+) ([-\d.]+)\)", agv.get_attribute("transform") or "")
+        assert m, agv.get_attribute("transform")
+        return float(m.group(1))
+
+    first = x_of()
+    page.wait_for_timeout(1500)
+    second = x_of()
+    assert a["x"] < first < second < b["x"], (first, second)  # on its way, moving
 
 
 def test_tablet_width(chromium: Any, service: Service) -> None:
