@@ -148,6 +148,14 @@ def test_vehicle_genealogy_opens_from_the_orders_table(dash: tuple[Page, Watch],
     expect(facts).to_contain_text(battery)
     expect(facts).to_contain_text(vehicle["eol_result"])
     expect(page.locator("#v-parts tbody tr")).to_have_count(len(vehicle["parts"]))
+    # the vehicle page has its own address: reloading it opens the same vehicle
+    assert page.url.endswith(f"#vehicle={vehicle['vin']}")
+    page.reload()
+    expect(page.locator("dialog#vehicle")).to_be_visible(timeout=15_000)
+    expect(page.locator("#v-title")).to_contain_text(vehicle["vin"])
+    page.locator("#v-close").click()
+    expect(dialog).to_be_hidden()
+    assert "#vehicle" not in page.url
 
 
 def test_viewer_sees_no_controls(dash: tuple[Page, Watch], service: Service) -> None:

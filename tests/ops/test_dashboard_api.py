@@ -14,6 +14,7 @@ import pytest
 from taktline.ops.api import create_app
 from taktline.ops.driver import FakeDriver
 from taktline.ops.web.layout import plant_map
+from taktline.plant import parse_plant
 from taktline.plant.load import load_plant
 from taktline.plant.schema import Point
 from tests.ops.conftest import ADMIN, OPERATOR, VIEWER, auth, serving, settings_for
@@ -46,6 +47,37 @@ def test_automatic_layout_is_complete_deterministic_and_flows_left_to_right(name
             for nxt in plant.stations:
                 if nxt.shop == st.shop and any(i.buffer == o.buffer for i in nxt.inputs):
                     assert m.stations[nxt.id][0] > m.stations[st.id][0], (st.id, nxt.id)
+
+
+LOOP = """
+name: loop
+takt: 120
+shops: [{id: body}]
+products:
+  variants: [{id: suv, share: 1}]
+  colours: [{id: white, share: 1}]
+sources: [{kind: vehicles, id: release, to: b0}]
+buffers:
+  - {id: b0, capacity: 2}
+  - {id: b1, capacity: 2}
+  - {id: q, capacity: 4}
+  - {id: b2, capacity: 2}
+stations:
+  - {id: weld, shop: body, cycle: 100, inputs: [b0], outputs: [b1]}
+  - {id: check, shop: body, cycle: 60, inputs: [b1], outputs: [b2],
+     quality: {first_pass_yield: 0.9, reject_to: q}}
+  - {id: repair, shop: body, cycle: 300, inputs: [q], outputs: [b1]}
+sinks: [{id: dispatch, from: b2}]
+"""
+
+
+def test_a_rework_loop_is_cut_where_it_turns_back() -> None:
+    plant = parse_plant(LOOP, filename="loop.yaml")
+    m = plant_map(plant)
+    x = {k: v[0] for k, v in m.stations.items()}
+    assert x["weld"] < x["check"] < x["repair"]  # the loop back to b1 does not reorder
+    assert len(set(m.stations.values())) == 3 and set(m.buffers) == {"b0", "b1", "q", "b2"}
+    assert ("check", "q", "reject") in m.links
 
 
 def test_the_plants_own_layout_wins_when_it_places_every_station() -> None:

@@ -41,6 +41,8 @@ async function refreshLive() {
   if (held !== ctx.held) { ctx.held = held; ctx.andonDirty = true; }
   for (const st of live.stations) map.setState(st.id, st.state);
   map.setLevels(live.buffers);
+  const pop = $("station-pop");  // an open station panel follows the plant too
+  if (!pop.hidden && pop.dataset.station && !pop.matches(":hover")) await panels.stationPop(pop.dataset.station, ctx);
   // until the fleet manager reports AGVs ("agv" events, GET /fleet), the plant driver's
   // snapshot says at which node each AGV is
   if (!ctx.fleetApi && !ctx.agvEvents) for (const a of live.agvs) floor.update({ fleet: a.fleet, agv: a.agv, node: a.node, state: "idle" }, live.t);
@@ -125,8 +127,12 @@ async function openStation(id) {
   try { await panels.stationPop(id, ctx); } catch (err) { problem(err); }
 }
 
+// a vehicle's page has its own address: #vehicle=<VIN> opens it (bookmark, share)
 async function openVehicle(vin) {
-  try { await panels.vehicle(vin); } catch (err) { problem(err); }
+  try {
+    await panels.vehicle(vin);
+    history.replaceState(null, "", `#vehicle=${vin}`);
+  } catch (err) { problem(err); }
 }
 
 function fillSelect(id, values) {
@@ -170,6 +176,8 @@ async function start() {
   every(8000, refreshSeries);
   every(5000, () => (document.activeElement === $("o-q") ? null : panels.orders(openVehicle)));
   if (ctx.fleetApi) every(10000, refreshFleet);
+  const linked = /^#vehicle=([A-HJ-NPR-Z0-9]{17})$/.exec(location.hash);
+  if (linked) openVehicle(linked[1]);
 }
 
 function signOut(message) {
@@ -192,6 +200,7 @@ function wire() {
   });
   $("logout").addEventListener("click", () => signOut(""));
   $("v-close").addEventListener("click", () => $("vehicle").close());
+  $("vehicle").addEventListener("close", () => history.replaceState(null, "", location.pathname));
   let typing = null;
   $("order-filters").addEventListener("input", () => {
     clearTimeout(typing);
