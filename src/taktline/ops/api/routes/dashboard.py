@@ -5,6 +5,7 @@ table with search and progress. Every KPI comes from the same analysis code as
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -14,6 +15,7 @@ from taktline.ops.api.deps import MesDep, StoreDep, Viewer
 from taktline.ops.api.routes.kpis import _finite
 from taktline.ops.api.schemas.common import MAX_PAGE
 from taktline.ops.driver import Paced
+from taktline.ops.store.db import Store
 from taktline.ops.web import queries
 from taktline.ops.web.layout import plant_map
 
@@ -48,13 +50,13 @@ def get_map(mes: MesDep, _: Viewer) -> dict[str, Any]:
 
 
 @router.get("/live")
-def get_live(mes: MesDep, store: StoreDep, _: Viewer) -> dict[str, Any]:
+async def get_live(mes: MesDep, store: StoreDep, _: Viewer) -> dict[str, Any]:
     """The plant now: clock, twin speed, every station's state (with who holds a stopped
     one: ``admin`` or a fault policy), every buffer's level, the AGVs' last nodes,
     vehicles in the plant, the id of the last logged event."""
-    snap = mes.driver.snapshot()
-    with store.read() as s:
-        wip = queries.wip_now(s)
+    snap = mes.driver.snapshot()  # on the event loop, like the MES: a consistent picture
+    holds = {st: sorted(why) for st, why in mes.policies.holds.items()}
+    wip = await asyncio.to_thread(_wip, store)
     return {
         "t": mes.now,
         "speed": mes.driver.speed if isinstance(mes.driver, Paced) else 1.0,
@@ -62,11 +64,16 @@ def get_live(mes: MesDep, store: StoreDep, _: Viewer) -> dict[str, Any]:
         "wip": wip, "last_event_id": mes.hub.last_id,
         "stations": [{"id": st.station, "state": st.state, "since": st.since,
                       "vins": list(st.vins), "held": st.stopped, "degraded": st.degraded,
-                      "holds": sorted(mes.policies.holds.get(st.station, ()))}
+                      "holds": holds.get(st.station, [])}
                      for st in snap.stations],
         "buffers": {b.buffer: b.level for b in snap.buffers},
         "agvs": [{"fleet": f, "agv": str(a), "node": n} for f, a, n in snap.agv_positions],
     }
+
+
+def _wip(store: Store) -> int:
+    with store.read() as s:
+        return queries.wip_now(s)
 
 
 def _window(mes: MesDep, hours: float | None) -> float:

@@ -180,12 +180,14 @@ export class AgvFloor {
     }
     e.data = { ...d, x, y, t };
     e.g.setAttribute("data-state", d.state || "idle");
+    if (this.now !== undefined) this.tick(this.now);  // drawn where it is now, not at the next tick
     e.g.firstChild.textContent = `AGV ${d.agv} · ${d.state || "?"} · ${d.node || ""}${d.next ? " → " + d.next : ""}${d.battery != null ? " · " + Math.round(d.battery) + " %" : ""}`;
   }
 
   // place every AGV at plant time `now`: from its last point towards the next node,
   // arriving at eta_t
   tick(now) {
+    this.now = now;
     const taken = new Map();  // AGVs on one spot stand side by side
     for (const e of this.agvs.values()) {
       const d = e.data;
