@@ -1,6 +1,7 @@
 """The dashboard's server side: the plant map layout (deterministic, complete, no
 overlaps, flow left to right, the plant's own layout when it gives one), the page and
-its assets, and the /dashboard routes over real HTTP with a fake plant."""
+its assets, and the /dashboard routes over real HTTP with a fake plant, on SQLite and
+on a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -105,9 +106,13 @@ class Api:
         return r.json()
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    db = f"sqlite:///{Path(tmp_path_factory.mktemp('dash')) / 'dash.db'}"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+        ) -> Iterator[Api]:
+    if request.param == "sqlite":
+        db = f"sqlite:///{Path(tmp_path_factory.mktemp('dash')) / 'dash.db'}"
+    else:
+        db = request.getfixturevalue("postgres").create_db()
     fake = FakeDriver(load_plant("default"))
     with serving(create_app(settings_for(db), driver=fake)) as url:
         yield Api(url, fake)
