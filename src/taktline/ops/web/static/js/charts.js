@@ -36,7 +36,7 @@ export function throughput(svg, data) {
   });
   const yd = Y(data.design_jph);
   svg.append(s("line", { x1: L, x2: W - R, y1: yd, y2: yd, class: "target" }));
-  svg.append(s("text", { x: W - R - 2, y: yd - 3, class: "ax target-l", text: `design ${data.design_jph.toFixed(0)} JPH` }));
+  svg.append(s("text", { x: L + 4, y: yd - 4, class: "ax target-l", text: `design ${data.design_jph.toFixed(0)} JPH` }));
   svg.append(s("text", { x: L, y: H - 8, class: "ax", text: clock(data.window_s[0]) }));
   svg.append(s("text", { x: W - R, y: H - 8, class: "ax end", text: clock(data.window_s[1]) }));
 }
