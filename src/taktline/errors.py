@@ -33,6 +33,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "InstanceError",
+    "NoRouteError",
     "NotFoundError",
     "PlantError",
     "ScenarioError",
@@ -111,6 +112,10 @@ class ScenarioError(InputError):
 
 class InfeasibleError(TaktlineError):
     """The problem has no solution; the message says which rule cannot be met."""
+
+
+class NoRouteError(InfeasibleError):
+    """No conflict-free AGV route fits the reservations (plan/dispatch.py); the old plan stays."""
 
 
 class SimulationError(TaktlineError):

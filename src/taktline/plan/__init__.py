@@ -2,6 +2,7 @@
 
 The names meant for ``taktline``'s public API (``taktline.solve_sequence`` ...)."""
 
+from taktline.plan.dispatch import PathNetwork, Planner, Route, choose_agv
 from taktline.plan.sequencing import (
     Score,
     SequenceProblem,
@@ -13,9 +14,13 @@ from taktline.plan.sequencing import (
 )
 
 __all__ = [
+    "PathNetwork",
+    "Planner",
+    "Route",
     "Score",
     "SequenceProblem",
     "SequenceResult",
+    "choose_agv",
     "evaluate",
     "load_instance",
     "problem_from_orders",

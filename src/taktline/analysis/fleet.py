@@ -1,0 +1,124 @@
+"""AGV safety: did two AGVs ever share a node or an edge, did the fleet deadlock?
+
+The check works on occupancy intervals, whoever produced them: the planner's routes
+(:func:`route_occupancy`) or a run's position records. An occupancy is
+``(kind, resource, agv, start, end)`` with ``kind`` ``"node"`` or ``"edge"``; the AGV
+holds the resource over ``[start, end]``. Parking nodes (a fleet's home) are passed as
+``exempt`` and not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = [
+    "Conflict",
+    "Occupancy",
+    "SafetyReport",
+    "check_occupancy",
+    "check_safety",
+    "route_occupancy",
+]
+
+Occupancy = tuple[str, int, int, float, float]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two AGVs on one node or edge at once: the resource and both holds."""
+
+    kind: str
+    resource: int
+    first: tuple[int, float, float]
+    second: tuple[int, float, float]
+
+
+@dataclass(frozen=True)
+class SafetyReport:
+    """The result of :func:`check_safety`; ``ok`` when nothing was found."""
+
+    conflicts: tuple[Conflict, ...]
+    unfinished: tuple[int, ...]  # tasks (by index) that never finished
+    stuck: tuple[int, ...]  # AGVs last seen away from home and not working at the end
+
+    @property
+    def ok(self) -> bool:
+        return not (self.conflicts or self.unfinished or self.stuck)
+
+
+def check_occupancy(
+    occupancy: Iterable[Occupancy], exempt_nodes: Sequence[int] = (), gap: float = 0.0
+) -> list[Conflict]:
+    """Every pair of holds of one resource by different AGVs less than ``gap`` apart."""
+    by_res: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
+    for kind, res, agv, start, end in occupancy:
+        if kind == "node" and res in exempt_nodes:
+            continue
+        by_res.setdefault((kind, res), []).append((start, end, agv))
+    out: list[Conflict] = []
+    for (kind, res), holds in sorted(by_res.items()):
+        holds.sort()
+        # sweep: keep the hold of each AGV that reaches furthest so far
+        reach: dict[int, tuple[float, float]] = {}
+        for start, end, agv in holds:
+            for other, (s2, e2) in reach.items():
+                if other != agv and start < e2 + gap:
+                    out.append(Conflict(kind, res, (other, s2, e2), (agv, start, end)))
+            prev = reach.get(agv)
+            if prev is None or end > prev[1]:
+                reach[agv] = (start, end)
+            reach = {a: h for a, h in reach.items() if h[1] + gap > start}
+    return out
+
+
+class _Visit(Protocol):
+    @property
+    def node(self) -> int: ...
+    @property
+    def arrive(self) -> float: ...
+    @property
+    def depart(self) -> float: ...
+
+
+class _Route(Protocol):
+    @property
+    def agv(self) -> int: ...
+    @property
+    def visits(self) -> Sequence[_Visit]: ...
+    @property
+    def edges(self) -> Sequence[int]: ...
+
+
+def route_occupancy(routes: Iterable[_Route]) -> list[Occupancy]:
+    """The node and edge holds of planned routes (``plan.dispatch.Route``)."""
+    out: list[Occupancy] = []
+    for r in routes:
+        for k, v in enumerate(r.visits):
+            out.append(("node", v.node, r.agv, v.arrive, v.depart))
+            if k + 1 < len(r.visits):
+                out.append(("edge", r.edges[k], r.agv, v.depart, r.visits[k + 1].arrive))
+    return out
+
+
+def check_safety(
+    occupancy: Iterable[Occupancy],
+    exempt_nodes: Sequence[int],
+    tasks: Sequence[tuple[float, float | None]],
+    last_nodes: Sequence[tuple[int, bool]],
+    gap: float = 0.0,
+) -> SafetyReport:
+    """Collisions, unfinished tasks and stuck AGVs.
+
+    ``tasks`` are ``(created, finished or None)``; ``last_nodes`` per AGV are
+    ``(node at the end, busy at the end)``. With complete plans (every AGV's plan ends
+    at an exempt node) a deadlock shows as a task that never finishes or an AGV
+    standing idle off its parking node at the end.
+    """
+    conflicts = check_occupancy(occupancy, exempt_nodes, gap)
+    unfinished = tuple(i for i, (_, done) in enumerate(tasks) if done is None)
+    stuck = tuple(
+        a for a, (node, busy) in enumerate(last_nodes) if not busy and node not in exempt_nodes
+    )
+    return SafetyReport(tuple(conflicts), unfinished, stuck)
