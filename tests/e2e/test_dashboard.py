@@ -60,6 +60,13 @@ def test_page_loads_with_all_tiles_filled(dash: tuple[Page, Watch], service: Ser
     assert set(states) <= {"working", "blocked", "starved", "failed", "setup", "planned",
                            "stopped"}
     assert page.locator("#t-oee-shops .shopbar").count() == len(plant["shops"])
+    # every buffer shows its level; the panel stores start half full and their gauges say so
+    levels = page.locator("#map .buffer").evaluate_all(
+        "els => Object.fromEntries(els.map(e => [e.dataset.id, e.dataset.level]))")
+    assert all(v is not None for v in levels.values()), levels
+    store = page.locator('#map .buffer[data-id="store_roof"]')
+    assert int(store.get_attribute("data-level") or 0) > 0
+    assert float(store.locator(".gauge-level").get_attribute("height") or 0) > 0
     # the charts are drawn from the live series
     wait_for(lambda: page.locator("#c-tp rect.bar").count() > 0)
     assert page.locator("#c-states .stack").count() == len(plant["stations"])

@@ -99,6 +99,7 @@ export class PlantMap {
       e.level.setAttribute("y", e.y + GAUGE_H / 2 - hgt);
       e.level.setAttribute("class", share >= 0.999 ? "gauge-level full" : "gauge-level");
       e.text.textContent = level ? String(level) : "";
+      e.g.firstChild.textContent = `${id}: ${level}${e.capacity ? " of " + e.capacity : ""}`;
       e.g.setAttribute("data-level", String(level));
     }
   }
