@@ -259,6 +259,10 @@ def _mount_subcommands() -> None:
 
     if not any(g.name == "sequence" for g in app.registered_groups):
         app.add_typer(sequence.app, name="sequence")
+    if not any(g.name == "fleet" for g in app.registered_groups):
+        from taktline.commands import fleet
+
+        app.add_typer(fleet.app, name="fleet")
     apps = [experiment.app]
     if importlib.util.find_spec("fastapi") is not None:
         from taktline.commands import serve
