@@ -3,6 +3,7 @@ import { s, clear, COLOUR, STATES, h } from "./svg.js";
 
 const BOX_W = 0.8, BOX_H = 0.42, GAUGE_W = 0.1, GAUGE_H = 0.32;
 const ROW = 0.72;  // rows of the automatic layout are closer than its columns
+const MIN_W = 12, MIN_H = 5.5, MIN_FLOOR_M = 120;
 
 function scaleOf(m) {
   // the automatic layout is in columns; a plant's own layout (metres) is brought to the
@@ -33,7 +34,10 @@ export class PlantMap {
     const X = (x) => x * kx, Y = (y) => y * ky;
     const [x0, y0, x1, y1] = m.bounds;
     clear(this.svg);
-    this.svg.setAttribute("viewBox", `${X(x0) - 0.4} ${Y(y0) - 0.6} ${X(x1) - X(x0) + 0.8} ${Y(y1) - Y(y0) + 1.0}`);
+    // a small plant is not blown up: the view is at least MIN_W columns by MIN_H rows
+    const w = X(x1) - X(x0) + 0.8, hgt = Y(y1) - Y(y0) + 1.0;
+    const vw = Math.max(w, MIN_W), vh = Math.max(hgt, MIN_H);
+    this.svg.setAttribute("viewBox", `${X(x0) - 0.4 - (vw - w) / 2} ${Y(y0) - 0.6 - (vh - hgt) / 2} ${vw} ${vh}`);
     this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     const names = Object.fromEntries(plant.stations.map((st) => [st.id, st.name || st.id]));
     const shopOf = Object.fromEntries(plant.stations.map((st) => [st.id, st.shop]));
@@ -139,7 +143,8 @@ export class AgvFloor {
     for (const f of fleets) for (const n of f.nodes) { xs.push(n.x); ys.push(n.y); }
     const pad = 12;
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    this.svg.setAttribute("viewBox", `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad}`);
+    const w = Math.max(x1 - x0 + 2 * pad, MIN_FLOOR_M), hgt = Math.max(y1 - y0 + 2 * pad, MIN_FLOOR_M / 2);
+    this.svg.setAttribute("viewBox", `${(x0 + x1 - w) / 2} ${(y0 + y1 - hgt) / 2} ${w} ${hgt}`);
     this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     const gE = s("g", { class: "agv-edges" }), gN = s("g", { class: "agv-nodes" });
     for (const f of fleets) {
