@@ -15,6 +15,8 @@ Every error taktline raises on purpose derives from :class:`TaktlineError`::
      |    +-- NotFoundError      no such order, vehicle or station
      |    +-- ConflictError      the request conflicts with the current state
      +-- StoreError              the database failed (SQLAlchemy errors translated)
+ +-- FleetError              the AGV fleet manager cannot go on (VDA 5050)
+      +-- VdaMessageError    a VDA 5050 message that breaks its JSON schema
 
 An :class:`InputError` carries where the problem is (file, line, field) and the rule
 that was broken, and renders as one line::
@@ -30,6 +32,7 @@ from __future__ import annotations
 __all__ = [
     "ConflictError",
     "EvaluationMismatch",
+    "FleetError",
     "InfeasibleError",
     "InputError",
     "InstanceError",
@@ -43,6 +46,7 @@ __all__ = [
     "SimulationError",
     "StoreError",
     "TaktlineError",
+    "VdaMessageError",
 ]
 
 
@@ -145,3 +149,12 @@ class ConflictError(ServiceError):
 
 class StoreError(TaktlineError):
     """The database failed; the SQLAlchemy error is chained as the cause."""
+
+
+class FleetError(TaktlineError):
+    """The AGV fleet manager (VDA 5050) refused or could not do something."""
+
+
+class VdaMessageError(FleetError):
+    """A VDA 5050 message broke its JSON schema (sent or received); the message names
+    the topic, the field and the rule."""

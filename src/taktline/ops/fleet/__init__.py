@@ -1,0 +1,1 @@
+"""VDA 5050 2.0 fleet control: messages, schemas, transports, the fleet manager."""
