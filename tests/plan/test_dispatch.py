@@ -51,19 +51,20 @@ def test_network_from_reference_plant() -> None:
     assert length == pytest.approx(net.dist[a, b])
 
 
-def test_head_on_corridor_never_shares_an_edge() -> None:
+def test_head_on_corridor_waits_and_same_way_follows() -> None:
     net = corridor()
-    p = Planner(net, 2, speed=1.0, gap=GAP)
+    p = Planner(net, 3, speed=1.0, gap=GAP)
     far = net.index["n3"]
-    # AGV 0 drives out to the far end and back; AGV 1 leaves home right after it.
-    r0 = p.plan(0, net.home, 0.0, [(far, 5.0)])
-    r1 = p.plan(1, net.home, 1.0, [(net.index["n1"], 5.0)])
-    assert_safe(p, [r0, r1])
-    # AGV 1 waits at home until AGV 0 has left the first edge, then follows it out and
-    # is back home before AGV 0 comes back through the corridor.
-    assert r1.visits[0].depart >= r0.visits[1].arrive + GAP * 0.999
-    assert r1.end < r0.visits[-2].arrive
-    assert r0.end == pytest.approx(2 * 40.0 + 5.0)
+    p.release(1, 0.0, far)  # AGV 1 stands at the far end
+    r1 = p.plan(1, far, 0.0, [])  # ... and drives home through the corridor
+    r0 = p.plan(0, net.home, 0.0, [(far, 5.0)])  # AGV 0 wants to go the other way
+    # no head-on meeting: AGV 0 enters the first edge only after AGV 1 has left it
+    assert r1.end == pytest.approx(40.0)
+    assert r0.visits[0].depart >= r1.end + GAP * 0.999
+    # same way: AGV 2 follows AGV 0 out, GAP behind it, without waiting for the edge
+    r2 = p.plan(2, net.home, 0.0, [(net.index["n1"], 5.0)])
+    assert r2.visits[0].depart == pytest.approx(r0.visits[0].depart + GAP)
+    assert_safe(p, [r0, r1, r2])
 
 
 def test_crossing_waits_instead_of_colliding() -> None:
@@ -177,7 +178,7 @@ def test_random_tasks_never_overlap_and_always_complete(
 
 
 def test_check_occupancy_finds_a_corrupted_overlap() -> None:
-    occ = [("node", 3, 0, 0.0, 5.0), ("node", 3, 1, 4.0, 8.0), ("edge", 1, 0, 5.0, 9.0)]
+    occ = [("node", 3, 0, 0.0, 5.0, 0), ("node", 3, 1, 4.0, 8.0, 0), ("edge", 1, 0, 5.0, 9.0, 1)]
     found = check_occupancy(occ)
     assert len(found) == 1 and found[0].resource == 3
     assert check_occupancy(occ, exempt_nodes=[3]) == []

@@ -2,9 +2,14 @@
 
 The check works on occupancy intervals, whoever produced them: the planner's routes
 (:func:`route_occupancy`) or a run's position records. An occupancy is
-``(kind, resource, agv, start, end)`` with ``kind`` ``"node"`` or ``"edge"``; the AGV
-holds the resource over ``[start, end]``. Parking nodes (a fleet's home) are passed as
-``exempt`` and not checked.
+``(kind, resource, agv, start, end, way)`` with ``kind`` ``"node"`` or ``"edge"``; the
+AGV holds the resource over ``[start, end]``; ``way`` is the direction an edge is
+driven (+1 from -> to, -1 back; 0 for nodes). Two holds of a node by different AGVs
+conflict when less than ``gap`` apart. On an edge, two AGVs driving the same way
+conflict when they enter it less than ``gap`` apart (they drive at one speed, so the
+distance holds along the edge); driving it opposite ways they conflict when their holds
+are less than ``gap`` apart (a head-on meeting). Parking nodes (a fleet's home) are
+passed as ``exempt`` and not checked.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ __all__ = [
     "route_occupancy",
 ]
 
-Occupancy = tuple[str, int, int, float, float]
+Occupancy = tuple[str, int, int, float, float, int]
 
 
 @dataclass(frozen=True)
@@ -52,24 +57,27 @@ def check_occupancy(
     occupancy: Iterable[Occupancy], exempt_nodes: Sequence[int] = (), gap: float = 0.0
 ) -> list[Conflict]:
     """Every pair of holds of one resource by different AGVs less than ``gap`` apart."""
-    by_res: dict[tuple[str, int], list[tuple[float, float, int]]] = {}
-    for kind, res, agv, start, end in occupancy:
+    by_res: dict[tuple[str, int], list[tuple[float, float, int, int]]] = {}
+    for kind, res, agv, start, end, way in occupancy:
         if kind == "node" and res in exempt_nodes:
             continue
-        by_res.setdefault((kind, res), []).append((start, end, agv))
+        by_res.setdefault((kind, res), []).append((start, end, agv, way))
     out: list[Conflict] = []
     for (kind, res), holds in sorted(by_res.items()):
         holds.sort()
         # sweep: keep the hold of each AGV that reaches furthest so far
-        reach: dict[int, tuple[float, float]] = {}
-        for start, end, agv in holds:
-            for other, (s2, e2) in reach.items():
-                if other != agv and start < e2 + gap:
+        reach: dict[tuple[int, int], tuple[float, float]] = {}
+        for start, end, agv, way in holds:
+            for (other, w2), (s2, e2) in reach.items():
+                if other == agv:
+                    continue
+                follows = way != 0 and w2 == way
+                if (start < s2 + gap) if follows else (start < e2 + gap):
                     out.append(Conflict(kind, res, (other, s2, e2), (agv, start, end)))
-            prev = reach.get(agv)
+            prev = reach.get((agv, way))
             if prev is None or end > prev[1]:
-                reach[agv] = (start, end)
-            reach = {a: h for a, h in reach.items() if h[1] + gap > start}
+                reach[(agv, way)] = (start, end)
+            reach = {k: h for k, h in reach.items() if h[1] + gap > start}
     return out
 
 
@@ -89,6 +97,8 @@ class _Route(Protocol):
     def visits(self) -> Sequence[_Visit]: ...
     @property
     def edges(self) -> Sequence[int]: ...
+    @property
+    def ways(self) -> Sequence[int]: ...
 
 
 def route_occupancy(routes: Iterable[_Route]) -> list[Occupancy]:
@@ -96,9 +106,11 @@ def route_occupancy(routes: Iterable[_Route]) -> list[Occupancy]:
     out: list[Occupancy] = []
     for r in routes:
         for k, v in enumerate(r.visits):
-            out.append(("node", v.node, r.agv, v.arrive, v.depart))
+            out.append(("node", v.node, r.agv, v.arrive, v.depart, 0))
             if k + 1 < len(r.visits):
-                out.append(("edge", r.edges[k], r.agv, v.depart, r.visits[k + 1].arrive))
+                e = r.edges[k]
+                way = r.ways[k]
+                out.append(("edge", e, r.agv, v.depart, r.visits[k + 1].arrive, way))
     return out
 
 

@@ -9,9 +9,12 @@ driven ``from`` -> ``to``) and all-pairs shortest distances.
 
 **Reservations.** A :class:`Planner` keeps, for every node and every edge, the time
 intervals for which some AGV holds it. An AGV holds a node from its arrival to its
-departure and an edge from entering to leaving it; an edge is held whole, whatever the
-direction, so two AGVs are never on one edge at once and never swap head-on. Two holds
-of one node or edge by different AGVs must be ``gap`` seconds apart. The fleet's
+departure and an edge from entering to leaving it. Two AGVs may drive one edge the
+same way if they enter it at least ``gap`` seconds apart (all drive at the fleet's
+speed and never stop on an edge, so they stay that far apart); an AGV never enters an
+edge while another drives it the other way (no head-on meeting, no swap), and holds of
+one node by different AGVs are at least ``gap`` seconds apart (the time a vehicle's
+length takes to clear a point). The fleet's
 ``home`` (the parking area) is exempt from node holds: any number of AGVs may park
 there; the edges into and out of it are not exempt.
 
@@ -68,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AgvStatus",
     "BatteryPolicy",
+    "Dispatcher",
     "PathNetwork",
     "Planner",
     "Route",
@@ -186,11 +190,13 @@ class Visit:
 
 @dataclass(frozen=True)
 class Route:
-    """A planned chain: node visits in order; ``edges[k]`` leads from visit k to visit k+1."""
+    """A planned chain: node visits in order; ``edges[k]`` leads from visit k to visit k+1,
+    driven ``ways[k]`` (+1 along the edge's from -> to, -1 against it)."""
 
     agv: int
     visits: tuple[Visit, ...]
     edges: tuple[int, ...]
+    ways: tuple[int, ...] = ()
 
     @property
     def end(self) -> float:
@@ -200,6 +206,14 @@ class Route:
     def stop_visit(self, k: int) -> Visit:
         """The visit that serves stop ``k``."""
         return next(v for v in self.visits if k in v.stops)
+
+    def until(self, t: float) -> Route:
+        """The part of this route driven before ``t`` (the rest was re-planned at ``t``)."""
+        keep = [v for v in self.visits if v.arrive <= t] or [self.visits[0]]
+        last = keep[-1]
+        keep[-1] = Visit(last.node, last.arrive, min(last.depart, t), last.stops)
+        n = len(keep) - 1
+        return Route(self.agv, tuple(keep), self.edges[:n], self.ways[:n])
 
     def position(self, t: float) -> tuple[int, int]:
         """``(node, -1)`` if at a node at ``t``, or ``(-1, edge)`` if on an edge."""
@@ -211,7 +225,7 @@ class Route:
         return self.visits[-1].node, -1  # pragma: no cover - loop always returns
 
 
-Hold = tuple[float, float, int]  # (start, end, agv)
+Hold = tuple[float, float, int, int]  # (start, end, agv, direction: 0 node, +-1 edge)
 
 
 class Planner:
@@ -222,7 +236,7 @@ class Planner:
         network: PathNetwork,
         n_agvs: int,
         speed: float,
-        gap: float = 1.0,
+        gap: float = 5.0,
         memory: float = 3600.0,
     ) -> None:
         self.net = network
@@ -255,7 +269,7 @@ class Planner:
                         continue
                     removed.append((is_node, i, h))
                     if h[0] < t:
-                        keep.append((h[0], t, agv))
+                        keep.append((h[0], t, agv, h[3]))
                 holds[:] = keep
         return removed
 
@@ -270,10 +284,11 @@ class Planner:
             last = k == len(route.visits) - 1
             if v.node != home:
                 until = INF if last else v.depart
-                self._hold(self.node_holds, v.node, (v.arrive, until, route.agv))
+                self._hold(self.node_holds, v.node, (v.arrive, until, route.agv, 0))
             if not last:
                 nxt = route.visits[k + 1]
-                self._hold(self.edge_holds, route.edges[k], (v.depart, nxt.arrive, route.agv))
+                e, way = route.edges[k], route.ways[k]
+                self._hold(self.edge_holds, e, (v.depart, nxt.arrive, route.agv, way))
         self.routes[route.agv] = route
 
     def release(self, agv: int, t: float, node: int | None = None) -> None:
@@ -285,7 +300,7 @@ class Planner:
         self._drop(agv, t)
         self.routes[agv] = None
         if node is not None and node != self.net.home:
-            self._hold(self.node_holds, node, (t, INF, agv))
+            self._hold(self.node_holds, node, (t, INF, agv, 0))
 
     # -- planning -----------------------------------------------------------------
     def plan(
@@ -325,13 +340,18 @@ class Planner:
             return [(-INF, INF)]
         return _free(self.node_holds[node], agv, self.gap)
 
-    def edge_free_from(self, edge: int, agv: int, t: float, d: float) -> float:
-        """The earliest time >= ``t`` at which ``agv`` can hold ``edge`` for ``d`` seconds."""
+    def edge_free_from(self, edge: int, agv: int, t: float, d: float, way: int) -> float:
+        """The earliest time >= ``t`` at which ``agv`` can enter ``edge`` (direction
+        ``way``, +1 from -> to) and drive it in ``d`` seconds: at least ``gap`` after
+        any AGV entering it the same way, not while any AGV drives it the other way."""
         g = self.gap
-        for s, e, who in self.edge_holds[edge]:
+        for s, e, who, w in self.edge_holds[edge]:
             if who == agv:
                 continue
-            if t < e + g and t + d + g > s:
+            if w == way:
+                if s - g < t < s + g:
+                    t = s + g
+            elif t < e + g and t + d + g > s:
                 t = e + g
         return t
 
@@ -339,7 +359,7 @@ class Planner:
 def _free(holds: list[Hold], agv: int, gap: float) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     lo = -INF
-    for s, e, who in holds:
+    for s, e, who, _ in holds:
         if who == agv:
             continue
         if s - gap > lo:
@@ -409,7 +429,8 @@ class _Search:
                 for j, (a, b) in enumerate(self.intervals(v)):
                     if b < t + d:
                         continue
-                    dep = self._depart(e, max(t, a - d), d, a, b, end)
+                    way = 1 if self.p.net.edge_ends[e][0] == node else -1
+                    dep = self._depart(e, way, max(t, a - d), d, a, b, end)
                     if dep is None:
                         if a - d > end:
                             break
@@ -422,10 +443,12 @@ class _Search:
                         heapq.heappush(heap, (arr + self.h(stage, v), arr, succ))
         return None
 
-    def _depart(self, e: int, t: float, d: float, a: float, b: float, end: float) -> float | None:
+    def _depart(
+        self, e: int, way: int, t: float, d: float, a: float, b: float, end: float
+    ) -> float | None:
         """Earliest departure >= t over edge ``e`` arriving within [a, b], leaving by ``end``."""
         while True:
-            t2 = self.p.edge_free_from(e, self.agv, t, d)
+            t2 = self.p.edge_free_from(e, self.agv, t, d, way)
             t2 = max(t2, a - d)
             if t2 > end or t2 + d > b:
                 return None
@@ -460,7 +483,9 @@ class _Search:
             stops = []
             edges.append(nxt[2])
             arrive = dep + self.p.net.edge_length[nxt[2]] / self.p.speed
-        return Route(self.agv, tuple(visits), tuple(edges))
+        ends = self.p.net.edge_ends
+        ways = tuple(1 if ends[e][0] == v.node else -1 for e, v in zip(edges, visits, strict=False))
+        return Route(self.agv, tuple(visits), tuple(edges), ways)
 
 
 # -- dispatch ----------------------------------------------------------------------
@@ -538,3 +563,69 @@ def choose_charger(network: PathNetwork, node: int, busy: Sequence[int] = ()) ->
             if d < best_d:
                 best, best_d = c, d
     return best
+
+
+class Dispatcher:
+    """The decisions for one fleet together: dispatch rule, chain planning, fallback.
+
+    :meth:`submit` gives a task (pickup, drop, sampled load and unload seconds) to an
+    AGV by :func:`choose_agv` and reserves its chain. An AGV still unloading (chosen by
+    look-ahead) is re-planned from its drop node when it leaves it; one on its way home
+    from the next node it reaches. If that re-plan does not fit, the old plan stays and
+    the task starts from home when the AGV is back there (always possible). Tasks must
+    come in non-decreasing ``now``. ``history`` keeps every AGV's driven routes.
+    """
+
+    def __init__(
+        self,
+        network: PathNetwork,
+        n_agvs: int,
+        speed: float,
+        gap: float = 5.0,
+        horizon: float = 0.0,
+    ) -> None:
+        self.net = network
+        self.speed = speed
+        self.horizon = horizon
+        self.planner = Planner(network, n_agvs, speed, gap)
+        self.history: list[list[Route]] = [[] for _ in range(n_agvs)]
+        self.kept = 0  # re-plans that did not fit (the old plan stayed)
+
+    def _where(self, agv: int, now: float) -> tuple[AgvStatus, int, float]:
+        """The AGV's status for dispatch, and the node and time a new chain starts at."""
+        r = self.planner.routes[agv]
+        home = self.net.home
+        if r is None or r.end <= now:
+            node = home if r is None else r.visits[-1].node
+            return AgvStatus(now, node, True), node, now
+        work = [v for v in r.visits if v.stops and v is not r.visits[-1]]
+        if work and work[-1].depart > now:
+            dv = work[-1]
+            return AgvStatus(dv.depart, dv.node, False), dv.node, dv.depart
+        nxt = next(v for v in r.visits if v.arrive >= now)
+        return AgvStatus(now, nxt.node, True), nxt.node, nxt.arrive
+
+    def submit(self, pickup: int, drop: int, load: float, unload: float, now: float) -> Route:
+        """Choose an AGV for the task and reserve its chain; the route is returned."""
+        places = [self._where(a, now) for a in range(self.planner.n_agvs)]
+        agv = choose_agv(
+            [p[0] for p in places], pickup, now, self.net.dist, self.speed, self.horizon
+        )
+        if agv is None:  # everyone charging or busy beyond the horizon: the first free
+            agv = min(range(len(places)), key=lambda a: (places[a][0].free_at, a))
+        _, node, t0 = places[agv]
+        stops = [(pickup, load), (drop, unload)]
+        old = self.planner.routes[agv]
+        try:
+            route = self.planner.plan(agv, node, t0, stops)
+        except NoRouteError:
+            if old is None or old.end <= t0:
+                raise
+            self.kept += 1
+            route = self.planner.plan(agv, old.visits[-1].node, old.end, stops)
+            t0 = old.end
+        hist = self.history[agv]
+        if hist and hist[-1] is old and old is not None:
+            hist[-1] = old.until(t0)
+        hist.append(route)
+        return route
