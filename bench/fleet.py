@@ -21,7 +21,7 @@ import time
 from taktline import load_plant
 from taktline.analysis.fleet import check_occupancy, route_occupancy
 from taktline.errors import NoRouteError
-from taktline.plan.dispatch import AgvStatus, PathNetwork, Planner, Route, choose_agv
+from taktline.plan.dispatch import AgvStatus, PathNetwork, Planner, choose_agv
 from taktline.plant.schema import Plant
 
 
@@ -65,23 +65,15 @@ def run(size: int, tasks: int, seed: int) -> tuple[float, float, int, float, int
         try:
             route = planner.plan(a, start, at, stops)
             if routes_before is not None and not st.idle:
-                routes[-1 - routes[::-1].index(routes_before)] = _cut(routes_before, at)
+                routes[-1 - routes[::-1].index(routes_before)] = routes_before.until(at)
         except NoRouteError:  # no chain fits from the drop node: the old plan stays,
             fallbacks += 1  # the task starts from home when the AGV is back
             assert routes_before is not None
             route = planner.plan(a, net.home, routes_before.end, stops)
         plan_s += time.perf_counter() - t1
         routes.append(route)
-    conflicts = len(check_occupancy(route_occupancy(routes), [net.home], gap=0.999))
+    conflicts = len(check_occupancy(route_occupancy(routes), [net.home], gap=planner.gap * 0.999))
     return tasks / dispatch_s, tasks / plan_s, conflicts, now, fallbacks
-
-
-def _cut(r: Route, t: float) -> Route:
-    """The part of a route before ``t`` (the rest was re-planned)."""
-    keep = [v for v in r.visits if v.arrive <= t]
-    last = keep[-1]
-    keep[-1] = type(last)(last.node, last.arrive, min(last.depart, t), last.stops)
-    return Route(r.agv, tuple(keep), r.edges[: len(keep) - 1])
 
 
 def main() -> None:
