@@ -16,7 +16,7 @@ from taktline.analysis.fleet import check_safety, route_occupancy
 from taktline.plan.dispatch import Dispatcher, PathNetwork, Route
 from taktline.sim.run import run_twin
 
-GAP = 1.0
+GAP = 5.0  # the planner default, as in docs/fleet.md
 
 
 @pytest.fixture(scope="module")
