@@ -1,0 +1,86 @@
+"""Reserved routing for the reference engine's AGVs (opt-in, see docs/fleet.md).
+
+:func:`reserve_routes` replaces a fleet's :meth:`~taktline.sim.agv.AgvFleet.assign`
+(the seam of contract §2) with the fleet decisions of ``plan.dispatch``: each task goes
+to an AGV by the dispatch rule and is driven as a reserved chain - to the pickup, load,
+to the drop, unload, home - node by node at the planned times, so no two AGVs share a
+node or an edge and the fleet cannot deadlock. The take/put protocol of ``MoveLink``
+is kept. The driven routes stay in ``ReservedRouting.dispatcher.history`` for the
+safety check (``analysis.fleet``). Only the reference engine supports it so far.
+"""
+
+from __future__ import annotations
+
+from taktline.plan.dispatch import Dispatcher, PathNetwork, Route
+from taktline.sim.agv import CARRYING, IDLE, LOADING, TO_PICKUP, UNLOADING, AgvFleet, MoveLink
+from taktline.sim.buffer import Item
+
+__all__ = ["ReservedRouting", "reserve_routes"]
+
+_Chain = tuple[MoveLink, Route, float, float, float]  # move, route, load, unload, created
+
+
+class ReservedRouting:
+    """The reserved-chain behaviour installed on one :class:`AgvFleet`."""
+
+    def __init__(self, fleet: AgvFleet, network: PathNetwork, gap: float, horizon: float):
+        self.fleet = fleet
+        self.dispatcher = Dispatcher(network, len(fleet.agvs), fleet.speed, gap, horizon)
+        self.items: dict[int, Item] = {}
+        self.dispatched: dict[int, float] = {}
+        self.picked: dict[int, float] = {}
+        self.tasks: list[tuple[float, float | None]] = []  # (created, finished)
+
+    def assign(self, move: MoveLink) -> None:
+        """A new transport task: choose the AGV, reserve its chain, schedule its steps."""
+        k = self.fleet.kernel
+        load, unload = self.fleet.load(), self.fleet.unload()
+        route = self.dispatcher.submit(move.pick, move.drop, load, unload, k.now)
+        task = len(self.tasks)
+        self.tasks.append((k.now, None))
+        pick, drop = route.stop_visit(0), route.stop_visit(1)
+        k.at(max(k.now, route.visits[0].arrive), self._start, (route.agv, task))
+        k.at(pick.arrive, self._state, (route.agv, LOADING))
+        k.at(pick.arrive + load, self._loaded, (route.agv, move))
+        k.at(drop.arrive, self._state, (route.agv, UNLOADING))
+        k.at(drop.arrive + unload, self._unloaded, (route.agv, move, task))
+
+    def _state(self, arg: tuple[int, int]) -> None:
+        agv, state = arg
+        f = self.fleet
+        f.agvs[agv].state = state
+        f.rec_state(f.kernel.now, f.idx, agv, state)
+
+    def _start(self, arg: tuple[int, int]) -> None:
+        self.dispatched[arg[0]] = self.fleet.kernel.now
+        self._state((arg[0], TO_PICKUP))
+
+    def _loaded(self, arg: tuple[int, MoveLink]) -> None:
+        agv, move = arg
+        move.src.outgoing -= 1
+        self.items[agv] = move.src.take()
+        self.picked[agv] = self.fleet.kernel.now
+        self.fleet.agvs[agv].node = move.pick
+        self._state((agv, CARRYING))
+
+    def _unloaded(self, arg: tuple[int, MoveLink, int]) -> None:
+        agv, move, task = arg
+        f = self.fleet
+        item = self.items.pop(agv)
+        move.dst.put(item, reserved=True)
+        now = f.kernel.now
+        f.rec_transport(
+            self.dispatched[agv], self.picked[agv], now, f.idx, agv, move.idx, item.vehicle
+        )
+        f.agvs[agv].node = move.drop
+        self.tasks[task] = (self.tasks[task][0], now)
+        self._state((agv, IDLE))
+
+
+def reserve_routes(
+    fleet: AgvFleet, network: PathNetwork, gap: float = 5.0, horizon: float = 0.0
+) -> ReservedRouting:
+    """Install reserved routing on ``fleet`` (before the run starts); returns it."""
+    routing = ReservedRouting(fleet, network, gap, horizon)
+    fleet.assign = routing.assign  # type: ignore[method-assign]
+    return routing
