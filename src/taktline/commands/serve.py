@@ -52,13 +52,17 @@ def serve(
     token_file: Annotated[Path, typer.Option(help="Where tokens are kept when none are set "
                                              "in the environment.")] = Path("taktline-tokens.json"),
     sequencing: Annotated[str | None, typer.Option(help="solver or arrival.")] = None,
+    mqtt: Annotated[str | None, typer.Option(
+        help="mqtt://host:port: the AGV fleet manager and the twin's AGVs speak VDA 5050 "
+        "through this MQTT broker (default: in process).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the MES, the REST API, the OPC UA server and the twin (until Ctrl-C)."""
     try:
         settings, generated = _settings(plant=plant, db=db, host=host, port=port, speed=speed,
                                         seed=seed, opcua=opcua, opcua_port=opcua_port, dev=dev,
-                                        token_file=token_file, sequencing=sequencing)
+                                        token_file=token_file, sequencing=sequencing,
+                                        mqtt=mqtt)
         from taktline.ops.api import create_app
 
         application = create_app(settings)
@@ -80,7 +84,8 @@ def serve(
 def _settings(*, plant: str | None, db: str | None, host: str | None, port: int | None,
               speed: float | None, seed: int | None, opcua: bool | None,
               opcua_port: int | None, dev: bool, token_file: Path,
-              sequencing: str | None) -> tuple[Any, dict[str, str] | None]:
+              sequencing: str | None,
+              mqtt: str | None = None) -> tuple[Any, dict[str, str] | None]:
     """Settings from the environment, overridden by the options that were given;
     (settings, the tokens read from the token file, if they were)."""
     from taktline.ops.settings import Settings, is_loopback, opcua_settings
@@ -89,7 +94,7 @@ def _settings(*, plant: str | None, db: str | None, host: str | None, port: int 
     given: dict[str, Any] = {
         "plant": plant, "db": db, "host": host, "port": port, "opcua": opcua,
         "opcua_port": opcua_port, "dev": dev or None, "twin": twin or None,
-        "sequencing": {"method": sequencing} if sequencing else None}
+        "sequencing": {"method": sequencing} if sequencing else None, "mqtt": mqtt}
     try:
         settings = Settings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:

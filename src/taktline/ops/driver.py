@@ -63,6 +63,7 @@ EventKind = Literal[
     "degraded",  # a station runs degraded after a failure (station; data: cause, robot, factor)
     "recovered",  # a degraded station runs at full rate again (station; data: robot, duration_s)
     "transport",  # an AGV carried a vehicle (vin; data: fleet, agv, from, to)
+    "agv",  # an AGV reached a node or changed state (vin carried; data: docs/fleet.md)
 ]
 EVENT_KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 

@@ -14,10 +14,11 @@ import secrets
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from taktline.errors import SettingsError
+from taktline.errors import FleetError, SettingsError
+from taktline.ops.fleet.transport import parse_mqtt_url
 from taktline.ops.opcua import OpcUaSettings, OpcUaUser
 from taktline.ops.twin_driver import MAX_SPEED
 
@@ -136,11 +137,23 @@ class Settings(BaseSettings):
     opcua_settings: OpcUaSettings | None = Field(
         None, description="the OPC UA server's settings; None: the default endpoint on "
         "this host, users 'viewer' and 'operator' with the API tokens as passwords")
+    mqtt: str | None = Field(None, description="mqtt://host:port of an MQTT broker: the AGV "
+                             "fleet manager speaks VDA 5050 through it (None: in process)")
     twin: TwinSettings = TwinSettings()
     policies: PolicySettings = PolicySettings()
     sequencing: SequencingSettings = SequencingSettings()
     api: ApiSettings = ApiSettings()
     tokens: TokenSettings = TokenSettings()
+
+    @field_validator("mqtt")
+    @classmethod
+    def _broker_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_mqtt_url(v)
+            except FleetError as exc:
+                raise ValueError(str(exc)) from None
+        return v
 
     def check_secrets(self) -> None:
         """Refuse missing or placeholder tokens (allowed with ``dev``)."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -43,6 +44,8 @@ from taktline.ops.driver import (
     StationStatus,
     VehicleResume,
 )
+from taktline.ops.fleet.transport import InProcessTransport, MqttTransport
+from taktline.ops.fleet.twin_vehicles import TwinFleets
 from taktline.ops.topology import Topology
 from taktline.ops.twin_tap import STATE_NAMES, Tap
 from taktline.plant.orders import Order
@@ -72,12 +75,16 @@ class TwinDriver:
         tick_s: float = 0.1,
         max_step_s: float = 600.0,
         behind: Callable[[], bool] | None = None,
+        mqtt: str | None = None,
     ) -> None:
         self._plant = plant
         self._topo = Topology.of(plant)
         self._model = Model(plant, seed, orders=[])
         self._vin_of: dict[int, str] = {}
         self._tap = Tap(self._model, self._topo, self._vin_of)
+        # the AGVs are VDA 5050 vehicles of a fleet manager (in process, or over ``mqtt``)
+        self.fleets = TwinFleets(self._model, self._agv_event, self._tap.vin)
+        self._mqtt = mqtt
         self._queue: deque[tuple[str, Order]] = deque()
         self._releases = self._vehicle_releases()
         self._feeds = self._call_off_feeds()
@@ -108,6 +115,11 @@ class TwinDriver:
         return self._topo
 
     async def start(self) -> None:
+        if self._mqtt is not None and self.fleets.transport is None and self._model.fleets:
+            loop = asyncio.get_running_loop()
+            self.fleets.connect(await asyncio.to_thread(
+                MqttTransport, self._mqtt, f"taktline-fleet-{os.getpid()}-{id(self):x}",
+                call=loop.call_soon_threadsafe))
         self.begin()
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="taktline-twin")
@@ -118,6 +130,8 @@ class TwinDriver:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.fleets.transport is not None:
+            self.fleets.transport.close()
 
     def subscribe(self, callback: Callable[[PlantEvent], None]) -> None:
         self._subscribers.append(callback)
@@ -192,6 +206,7 @@ class TwinDriver:
             return
         self._begun = True
         self._tap.state = [""] * len(self._tap.state)  # every station reports its state
+        self.fleets.connect(InProcessTransport())  # unless connected to a broker already
         self._model.begin()
         self._restore()
         self._deliver()
@@ -222,6 +237,9 @@ class TwinDriver:
         except Exception as exc:  # the twin cannot go on: keep the cause for the MES
             self.error = exc
             log.exception("the twin stopped")
+
+    def _agv_event(self, time: float, vin: str | None, data: dict[str, object]) -> None:
+        self._tap.emit(time, "agv", None, vin, **data)
 
     def _deliver(self) -> None:
         events = self._tap.drain(self._seq + 1)

@@ -24,6 +24,7 @@ from taktline.ops.api.routes import (
     audit,
     dashboard,
     events,
+    fleet,
     health,
     kpis,
     orders,
@@ -60,7 +61,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (orders, vehicles, stations, andon, kpis, audit, plant, twin, events,
-                   health, dashboard):
+                   health, dashboard, fleet):
         router.include_router(module.router, responses=ERRORS,
                               dependencies=[Depends(known_query)])
     return router
@@ -83,7 +84,8 @@ def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> Fast
 
         plant_driver = driver or TwinDriver(the_plant, seed=settings.twin.seed,
                                             speed=settings.twin.speed,
-                                            tick_s=settings.twin.tick_s, behind=behind)
+                                            tick_s=settings.twin.tick_s, behind=behind,
+                                            mqtt=settings.mqtt)
         mes = Mes(settings, plant_driver, store)
         app.state.store, app.state.mes = store, mes
         await mes.start()

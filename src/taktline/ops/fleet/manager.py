@@ -28,6 +28,7 @@ contract's ``agv`` event data (see docs/fleet.md).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -142,7 +143,7 @@ class FleetManager:
         self.vehicles = {s: VehicleView(s, i, home) for i, s in enumerate(serials)}
         self.tasks: dict[str, Task] = {}
         self.queue: list[Task] = []
-        self.log: list[str] = []
+        self.log: deque[str] = deque(maxlen=1000)  # the latest decisions, for people
         self._headers = Headers(manufacturer, serials[0] if serials else "none")
         self._orders = 0
 

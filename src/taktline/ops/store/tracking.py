@@ -184,7 +184,7 @@ class Tracker:
             v.eol_result = "pass" if good else "fail"
 
 
-TIMES = ("start", "until", "picked")
+TIMES = ("start", "until", "picked", "eta_t")
 """Event data that are plant times (shifted to the MES's plant clock when stored)."""
 
 
