@@ -7,6 +7,10 @@ to the drop, unload, home - node by node at the planned times, so no two AGVs sh
 node or an edge and the fleet cannot deadlock. The take/put protocol of ``MoveLink``
 is kept. The driven routes stay in ``ReservedRouting.dispatcher.history`` for the
 safety check (``analysis.fleet``). Only the reference engine supports it so far.
+
+This is the one place ``sim/`` uses ``plan/``: the twin must take the same fleet
+decisions as the fleet manager (issue 6), so it calls ``plan.dispatch`` rather than a
+copy of it; ``plan.dispatch`` depends on nothing but numpy.
 """
 
 from __future__ import annotations
