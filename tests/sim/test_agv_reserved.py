@@ -39,3 +39,20 @@ def test_week_on_reserved_routes_is_safe_and_produces() -> None:
     assert np.all(tb.column("dropped") > tb.column("picked"))
     states = model.log.table("agv").column("state")
     assert set(np.unique(states)) == {0, 1, 2, 3, 4} and IDLE == 0
+
+
+def _day(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    plant = load_plant()
+    model = Model(plant, seed)
+    reserve_routes(model.fleets[0], PathNetwork.from_fleet(plant.fleets[0]))
+    model.begin()
+    model.kernel.run(86400.0)
+    model.finish()
+    tb = model.log.table("transport")
+    return tb.column("dropped"), model.log.table("dispatch").column("time")
+
+
+def test_reserved_routes_are_deterministic() -> None:
+    a, b, c = _day(3), _day(3), _day(4)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
