@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -65,12 +66,13 @@ def _orders(plant: dict[str, Any], n: int) -> list[dict[str, Any]]:
     options = [o["id"] for o in cat["options"]]
     return [{"order_id": f"E2E-{k:04d}", "variant": rnd.choice(cat["variants"])["id"],
              "colour": rnd.choice(cat["colours"])["id"],
-             "options": sorted(rnd.sample(options, rnd.randint(0, 2)))} for k in range(n)]
+             "options": sorted(rnd.sample(options, rnd.randint(0, min(2, len(options)))))}
+            for k in range(n)]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    work = tmp_path_factory.mktemp("serve")
+@contextlib.contextmanager
+def serve(work: Path, plant: str = "default", orders: int = ORDERS) -> Iterator[Service]:
+    """``taktline serve PLANT`` in ``work`` with ``orders`` orders, until the block ends."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAKTLINE_")}
     env.update(TAKTLINE_TOKENS__VIEWER=VIEWER, TAKTLINE_TOKENS__OPERATOR=OPERATOR,
@@ -79,14 +81,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     db = f"sqlite:///{work / 'taktline.db'}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "taktline.commands.serve", "--port", str(port), "--no-opcua",
-             "--speed", str(SPEED), "--sequencing", "arrival", "--log-level", "warning",
-             "--db", db, "--token-file", str(work / "t.json")],
+            [sys.executable, "-m", "taktline.commands.serve", plant, "--port", str(port),
+             "--no-opcua", "--speed", str(SPEED), "--sequencing", "arrival",
+             "--log-level", "warning", "--db", db, "--token-file", str(work / "t.json")],
             cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
     svc = Service(f"http://127.0.0.1:{port}", proc, log, db)
     try:
         _wait_healthy(svc)
-        svc.post("/orders/batch", {"orders": _orders(svc.get("/plant"), ORDERS)}, OPERATOR)
+        svc.post("/orders/batch", {"orders": _orders(svc.get("/plant"), orders)}, OPERATOR)
         yield svc
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -95,6 +97,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with serve(tmp_path_factory.mktemp("serve")) as svc:
+        yield svc
 
 
 def _wait_healthy(svc: Service) -> None:

@@ -86,7 +86,7 @@ def test_the_plants_own_layout_wins_when_it_places_every_station() -> None:
     points = {s.id: Point(x=10.0 * k, y=5.0) for k, s in enumerate(plant.stations)}
     m = plant_map(plant.model_copy(update={"layout": points}))
     assert m.source == "plant"
-    assert m.stations == {k: (p.x, p.y) for k, p in points.items()}
+    assert m.stations == {k: (p.x * 0.15, p.y * 0.15) for k, p in points.items()}  # 10 m apart
     first = plant.stations[0].id
     partial = plant.model_copy(update={"layout": {first: points[first]}})
     assert plant_map(partial).source == "automatic"  # not every station: automatic

@@ -4,7 +4,8 @@ Two sources, decided per plant:
 
 * ``plant`` - the plant file's optional ``layout`` section gives a point (metres) for
   every station; buffers without a point of their own sit at the centre of the stations
-  that fill and empty them;
+  that fill and empty them; the points are scaled so that neighbouring stations (the
+  median distance to the nearest one) are 1.5 map units apart;
 * ``automatic`` - otherwise a layered layout of the routing graph, computed here,
   deterministic (the same plant always gives the same map):
 
@@ -24,6 +25,7 @@ Units of the automatic layout are columns and rows; the page scales either kind 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ __all__ = ["PlantMap", "plant_map"]
 
 SHOP_GAP = 1.0  # columns / rows between two shop rectangles
 BUFFER_STEP = 0.2  # columns between buffers that share a spot
+PLANT_SPACING = 1.5  # map units between neighbouring stations of a plant's own layout
 
 
 @dataclass
@@ -273,11 +276,17 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _from_plant(plant: Plant) -> dict[str, tuple[float, float]] | None:
+def _from_plant(plant: Plant) -> tuple[dict[str, tuple[float, float]], float] | None:
+    """The stations' points of the plant's layout in map units (neighbouring stations
+    ``PLANT_SPACING`` apart, like the automatic layout's columns) and the scale used."""
     pts = plant.layout
     if not pts or any(s.id not in pts for s in plant.stations):
         return None
-    return {s.id: (pts[s.id].x, pts[s.id].y) for s in plant.stations}
+    raw = [(pts[s.id].x, pts[s.id].y) for s in plant.stations]
+    near = sorted(min((math.dist(a, b) for b in raw if b != a), default=0.0) for a in raw)
+    near = [d for d in near if d > 0]
+    k = PLANT_SPACING / near[len(near) // 2] if near else 1.0
+    return {s.id: (p[0] * k, p[1] * k) for s, p in zip(plant.stations, raw, strict=True)}, k
 
 
 def plant_map(plant: Plant) -> PlantMap:
@@ -285,8 +294,9 @@ def plant_map(plant: Plant) -> PlantMap:
     automatic layered layout (see the module docstring)."""
     links = _links(plant)
     given = _from_plant(plant)
+    scale = 1.0
     if given is not None:
-        stations = given
+        stations, scale = given
         shops: dict[str, tuple[float, float, float, float]] = {}
         for shop in plant.shops:
             pts = [stations[s.id] for s in plant.stations if s.shop == shop.id]
@@ -300,7 +310,7 @@ def plant_map(plant: Plant) -> PlantMap:
         source = "automatic"
     buffers = _buffers(plant, links, stations)
     for b in plant.buffers:
-        if b.id in plant.layout:
-            buffers[b.id] = (plant.layout[b.id].x, plant.layout[b.id].y)
+        if given is not None and b.id in plant.layout:
+            buffers[b.id] = (plant.layout[b.id].x * scale, plant.layout[b.id].y * scale)
     return PlantMap(source=source, stations=stations, buffers=buffers, shops=shops,
                     links=links)

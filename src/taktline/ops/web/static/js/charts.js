@@ -90,7 +90,7 @@ export function bottlenecks(svg, rows) {
 export function leadTime(svg, lt) {
   frame(svg);
   if (!lt.n) return empty(svg, "no vehicle completed in the window yet");
-  const max = Math.max(1, ...lt.counts);
+  const max = Math.max(4, ...lt.counts);  // whole vehicles on every grid line
   yAxis(svg, max, (v) => v.toFixed(0));
   const bw = (W - L - R) / lt.counts.length;
   const Y = (v) => H - B - ((H - B - T) * v) / max;

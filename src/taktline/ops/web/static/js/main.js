@@ -45,7 +45,7 @@ async function refreshLive() {
   if (!pop.hidden && pop.dataset.station && !pop.matches(":hover")) await panels.stationPop(pop.dataset.station, ctx);
   // until the fleet manager reports AGVs ("agv" events, GET /fleet), the plant driver's
   // snapshot says at which node each AGV is
-  if (!ctx.fleetApi && !ctx.agvEvents) for (const a of live.agvs) floor.update({ fleet: a.fleet, agv: a.agv, node: a.node, state: "idle" }, live.t);
+  if (!ctx.fleetSeen && !ctx.agvEvents) for (const a of live.agvs) floor.update({ fleet: a.fleet, agv: a.agv, node: a.node, state: "idle" }, live.t, true);
 }
 
 async function refreshSummary() {
@@ -71,7 +71,7 @@ async function refreshSeries() {
 
 async function refreshFleet() {
   const data = await get("/fleet");
-  for (const f of data.fleets) for (const a of f.agvs) floor.update(a, a.t);
+  for (const f of data.fleets) for (const a of f.agvs) { ctx.fleetSeen = true; floor.update(a, a.t); }
 }
 
 function onEvents(batch) {

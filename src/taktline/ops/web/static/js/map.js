@@ -5,21 +5,9 @@ const BOX_W = 0.8, BOX_H = 0.42, GAUGE_W = 0.1, GAUGE_H = 0.32;
 const ROW = 0.72;  // rows of the automatic layout are closer than its columns
 const MIN_W = 12, MIN_H = 5.5, MIN_FLOOR_M = 120;
 
-function scaleOf(m) {
-  // the automatic layout is in columns; a plant's own layout (metres) is brought to the
-  // same scale by its typical spacing between stations
-  if (m.source === "automatic") return [1, ROW];
-  if (m.stations.length < 2) return [1, 1];
-  const d = [];
-  for (const a of m.stations) {
-    let best = Infinity;
-    for (const b of m.stations) if (a !== b) best = Math.min(best, Math.hypot(a.x - b.x, a.y - b.y));
-    if (best > 0 && isFinite(best)) d.push(best);
-  }
-  d.sort((x, y) => x - y);
-  const k = d.length ? 1 / d[Math.floor(d.length / 2)] : 1;
-  return [k, k];
-}
+// the automatic layout's rows are drawn closer than its columns; a plant's own layout
+// comes from the service already in map units
+const scaleOf = (m) => (m.source === "automatic" ? [1, ROW] : [1, 1]);
 
 export class PlantMap {
   constructor(svg, onStation) {
@@ -127,6 +115,7 @@ export class AgvFloor {
     this.svg = svg;
     this.nodes = new Map();
     this.agvs = new Map();  // "fleet/agv" -> {g, data, t}
+    this.guessed = new Set();  // keys placed from the driver's snapshot
     this.layer = null;
   }
 
@@ -134,9 +123,10 @@ export class AgvFloor {
     clear(this.svg);
     this.nodes.clear();
     this.agvs.clear();
+    this.guessed.clear();
     if (!fleets.length) {
-      this.svg.append(s("text", { x: 10, y: 20, class: "empty", text: "no AGV fleet in this plant" }));
-      this.svg.setAttribute("viewBox", "0 0 200 40");
+      this.svg.append(s("text", { x: 200, y: 100, class: "empty", text: "no AGV fleet in this plant" }));
+      this.svg.setAttribute("viewBox", "0 0 400 200");
       return;
     }
     let xs = [], ys = [];
@@ -166,10 +156,17 @@ export class AgvFloor {
     this.svg.append(gE, gN, this.layer);
   }
 
-  // one AGV's latest report (contract: fleet, agv, state, node, next, x, y, eta_t, ...)
-  update(d, t) {
+  // one AGV's latest report (contract: fleet, agv, state, node, next, x, y, eta_t, ...);
+  // `guess` marks a position from the plant driver's snapshot: the first report of the
+  // fleet manager replaces all of those
+  update(d, t, guess = false) {
     if (!this.layer) return;
+    if (!guess && this.guessed.size) {
+      for (const key of this.guessed) { this.agvs.get(key)?.g.remove(); this.agvs.delete(key); }
+      this.guessed.clear();
+    }
     const key = `${d.fleet}/${d.agv}`;
+    if (guess) this.guessed.add(key);
     let e = this.agvs.get(key);
     if (!e) {
       const body = s("circle", { r: 4.2, class: "agv-body" });
