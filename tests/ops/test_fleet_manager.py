@@ -121,6 +121,9 @@ def test_pause_holds_the_vehicle_and_resume_lets_it_finish() -> None:
     rig.mgr.instant("agv0", "stopPause")
     rig.run(600.0)
     assert task.status == "done"
+    rig.mgr.instant("agv0", "factsheetRequest")
+    sheet = rig.mgr.vehicles["agv0"].factsheet
+    assert sheet is not None and sheet["physicalParameters"]["speedMax"] == SPEED
 
 
 def test_a_vehicle_error_releases_it_and_the_task_goes_to_another() -> None:

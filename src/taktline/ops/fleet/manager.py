@@ -98,6 +98,7 @@ class VehicleView:
     next: str | None = None
     state: AgvState = "idle"
     last_event: tuple[str, str, str | None] = ("", "", None)
+    factsheet: dict[str, Any] | None = None
 
     @property
     def busy(self) -> bool:
@@ -151,6 +152,7 @@ class FleetManager:
         """Subscribe to the vehicles' ``state`` and ``connection`` topics."""
         self.transport.subscribe("state", self._on_state, self.manufacturer)
         self.transport.subscribe("connection", self._on_connection, self.manufacturer)
+        self.transport.subscribe("factsheet", self._on_factsheet, self.manufacturer)
 
     def _note(self, text: str) -> None:
         log.info("fleet %s: %s", self.fleet_id, text)
@@ -338,6 +340,12 @@ class FleetManager:
             self._replan(v, f"vehicle {msg['connectionState'].lower()}", hold=True)
         self._report(v)
         self.dispatch()
+
+    def _on_factsheet(self, manufacturer: str, serial: str, topic: str,
+                      msg: dict[str, Any]) -> None:
+        v = self.vehicles.get(serial)
+        if v is not None:
+            v.factsheet = msg
 
     def _on_state(self, manufacturer: str, serial: str, topic: str,
                   msg: dict[str, Any]) -> None:
