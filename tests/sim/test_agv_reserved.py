@@ -56,3 +56,31 @@ def test_reserved_routes_are_deterministic() -> None:
     a, b, c = _day(3), _day(3), _day(4)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0], c[0])
+
+
+def test_the_plant_format_switches_it_on_and_it_runs_on_the_reference_engine() -> None:
+    from taktline import parse_plant, run_twin
+    from taktline.errors import PlantError
+    from taktline.plant import plant_path
+
+    text = plant_path(None).read_text()
+    anchor = "    speed: 1.2"
+    assert anchor in text
+    reserved = parse_plant(text.replace(anchor, "    routing: reserved\n    gap_s: 4\n" + anchor))
+    assert reserved.fleets[0].routing == "reserved" and reserved.fleets[0].gap_s == 4.0
+    assert "agv" in Model(reserved, 2).routing and not Model(load_plant(), 2).routing
+    run = run_twin(reserved, horizon_s=8 * 3600.0, seed=2)  # asks for the compiled engine
+    assert run.engine == "reference"
+    free = run_twin(load_plant(), horizon_s=8 * 3600.0, seed=2, engine="reference")
+    a, b = run.records.table("transport"), free.records.table("transport")
+    assert len(a) > 100 and len(b) > 100
+    # waiting for reservations makes transports take longer than free travel
+    da = a.column("dropped") - a.column("dispatched")
+    db = b.column("dropped") - b.column("dispatched")
+    assert float(np.mean(da)) > float(np.mean(db))
+    try:
+        parse_plant(text.replace(anchor, "    routing: convoy\n" + anchor), "p.yaml")
+    except PlantError as exc:
+        assert "routing" in str(exc) and "p.yaml" in str(exc)
+    else:
+        raise AssertionError("an unknown routing was accepted")

@@ -62,5 +62,18 @@ class Fleet(_Model):
     unload: Dist = Field(default_factory=lambda: Constant(value=0.0))
     home: Id
     dispatch: Literal["nearest_idle"] = "nearest_idle"
+    routing: Literal["free", "reserved"] = Field(
+        default="free",
+        description="free: an AGV travels its shortest path and never waits for another "
+        "(the fleet's size limits the flow, the paths do not); reserved: every task is "
+        "planned as a chain of node and edge reservations in time (plan/dispatch.py, "
+        "docs/fleet.md), so no two AGVs share a node or meet on an edge - runs on the "
+        "reference engine",
+    )
+    gap_s: float = Field(
+        default=5.0, gt=0,
+        description="reserved routing: the least time between two AGVs entering one "
+        "edge in the same direction",
+    )
     network: Network
     moves: list[Move] = Field(min_length=1)

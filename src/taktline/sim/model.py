@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from taktline.plan.dispatch import PathNetwork
 from taktline.plant.orders import Order
 from taktline.plant.schema import PartSource, Plant, VehicleSource
 from taktline.plant.schema import Station as StationSpec
@@ -18,6 +19,7 @@ from taktline.sim.failure import FailureMode
 from taktline.sim.kernel import Kernel
 from taktline.sim.random import Sampler, Streams
 from taktline.sim.records import RecordLog
+from taktline.sim.reserved import ReservedRouting, reserve_routes
 from taktline.sim.source import PartFeed, Release, Sink
 from taktline.sim.station import OptionCheck, Station
 
@@ -68,6 +70,8 @@ class Model:
         dispatch = self.log.table("dispatch").appender()
         self.sinks = [Sink(self.kernel, self.log.intern(s.id), self.buffers[s.from_], dispatch)
                       for s in plant.sinks]
+        self.routing: dict[str, ReservedRouting] = {}
+        """Reserved routing of the fleets that use it, by fleet id (docs/fleet.md)."""
         self.fleets = [self._fleet(i) for i in range(len(plant.fleets))]
         self.windows = self._windows()
 
@@ -235,6 +239,9 @@ class Model:
             node_of = {b.id: b.node for b in self.plant.buffers}
             fleet.moves.append(MoveLink(fleet, m, src, dst, nodes.index(node_of[mv.from_] or ""),
                                         nodes.index(node_of[mv.to] or "")))
+        if spec.routing == "reserved":
+            self.routing[spec.id] = reserve_routes(fleet, PathNetwork.from_fleet(spec),
+                                                   gap=spec.gap_s)
         return fleet
 
     def _windows(self) -> list[MaintenanceWindow]:
