@@ -62,6 +62,8 @@ def test_the_twins_agvs_carry_bodies_through_vda_orders_deterministically() -> N
     # the snapshot of the driver and the fleet endpoint's picture agree on the fleet
     snap = d.fleets.snapshot()
     assert snap[0]["id"] == "agv" and len(snap[0]["agvs"]) == PLANT.fleets[0].size
+    assert [(a[0], f"agv-{a[1] + 1:02d}", a[2]) for a in d.snapshot().agv_positions] == \
+        [(a["fleet"], a["agv"], a["node"]) for a in snap[0]["agvs"]]
     # same plant, same seed: the same AGV story
     _, again, _ = _run(6.0)
     assert [(e.time, e.vin, e.data) for e in again if e.kind == "agv"] == \

@@ -21,7 +21,7 @@ from taktline.ops.fleet.manager import FleetManager
 from taktline.ops.fleet.transport import Transport
 from taktline.ops.fleet.vehicle import LoadHooks, SimVehicle
 from taktline.plan.dispatch import PathNetwork
-from taktline.sim.agv import AgvFleet, MoveLink
+from taktline.sim.agv import Agv, AgvFleet, MoveLink
 from taktline.sim.buffer import Item
 from taktline.sim.model import Model
 
@@ -67,10 +67,18 @@ class TwinFleets:
             hooks = LoadHooks(self._pick, self._drop, fleet.load, fleet.unload)
             vehicles = [SimVehicle(kernel, transport, MANUFACTURER, s, net, spec.speed,
                                    net.home, hooks=hooks) for s in serials]
-            for v in vehicles:
+            for v, agv in zip(vehicles, fleet.agvs, strict=True):
+                v.on_node = self._mirror(agv)
                 v.start()
             self.managers.append(mgr)
             self.vehicles.append(vehicles)
+
+    @staticmethod
+    def _mirror(agv: Agv) -> Callable[[int], None]:
+        """Keep the engine's own AGV record at the vehicle's node (the driver's snapshot)."""
+        def at(node: int) -> None:
+            agv.node = node
+        return at
 
     def _assign(self, fleet: AgvFleet, move: MoveLink) -> None:
         self._n += 1

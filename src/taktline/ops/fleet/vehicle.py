@@ -71,6 +71,7 @@ class SimVehicle:
         self.online = True
         self.load: Any = None
         self.metres = 0.0
+        self.on_node: Callable[[int], None] | None = None  # told every node reached
         self._h = Headers(manufacturer, serial)
 
     def start(self) -> None:
@@ -250,6 +251,8 @@ class SimVehicle:
         self.level = self.policy.after(self.level, length, length / self.speed)
         self.metres += length
         self.node = b
+        if self.on_node is not None:
+            self.on_node(b)
         if self.edges:
             self.edges.pop(0)
         if self.nodes:
