@@ -260,9 +260,11 @@ def test_agv_fleet(dash: tuple[Page, Watch], service: Service) -> None:
     reported = {a["agv"] for f in service.get("/fleet")["fleets"] for a in f["agvs"]} \
         if "/api/v1/fleet" in paths else set()
     size = sum(f["size"] for f in m["fleets"])
-    if reported:  # the fleet manager's AGVs (issue 6)
+    if reported:  # the fleet manager's AGVs (issue 6), and one of them on its way
         wait_for(lambda: reported <= set(page.locator("#agv .agv").evaluate_all(
             "els => els.map(e => e.dataset.agv)")), timeout=20)
+        moving = page.locator('#agv .agv:not([data-state="idle"]):not([data-state="charging"])')
+        expect(moving.first).to_be_attached(timeout=30_000)
     # the fleet manager's reports, or else the plant driver's snapshot, place every AGV
     wait_for(lambda: 0 < page.locator("#agv .agv").count() <= size, timeout=20)
     page.wait_for_timeout(400)
