@@ -28,13 +28,13 @@ def _orders(n: int) -> list[Order]:
 
 
 def _run(hours: float, n: int = 60) -> tuple[TwinDriver, list[PlantEvent], list[Any]]:
-    d = TwinDriver(PLANT, speed=0)
+    d = TwinDriver(PLANT, speed=0, vda5050=True)
     events: list[PlantEvent] = []
     d.subscribe(events.append)
     for i, o in enumerate(_orders(n)):
         d.release(f"VIN{i:05d}", o)
     d.begin()
-    assert d.fleets.transport is not None
+    assert d.fleets is not None and d.fleets.transport is not None
     sent: list[Any] = []
     d.fleets.transport.subscribe("order", lambda m, s, t, msg: sent.append(msg))
     t = 0.0
@@ -46,6 +46,7 @@ def _run(hours: float, n: int = 60) -> tuple[TwinDriver, list[PlantEvent], list[
 
 def test_the_twins_agvs_carry_bodies_through_vda_orders_deterministically() -> None:
     d, events, sent = _run(6.0)
+    assert d.fleets is not None
     agv = [e for e in events if e.kind == "agv"]
     moved = [e for e in events if e.kind == "transport"]
     assert len(moved) >= 20, "the fleet carried bodies"

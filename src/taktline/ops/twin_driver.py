@@ -75,6 +75,7 @@ class TwinDriver:
         tick_s: float = 0.1,
         max_step_s: float = 600.0,
         behind: Callable[[], bool] | None = None,
+        vda5050: bool = False,
         mqtt: str | None = None,
     ) -> None:
         self._plant = plant
@@ -82,8 +83,10 @@ class TwinDriver:
         self._model = Model(plant, seed, orders=[])
         self._vin_of: dict[int, str] = {}
         self._tap = Tap(self._model, self._topo, self._vin_of)
-        # the AGVs are VDA 5050 vehicles of a fleet manager (in process, or over ``mqtt``)
-        self.fleets = TwinFleets(self._model, self._agv_event, self._tap.vin)
+        # vda5050 (taktline serve): the AGVs are VDA 5050 vehicles of a fleet manager, in
+        # process or over ``mqtt``; else the engine dispatches them, as offline runs do
+        self.fleets = TwinFleets(self._model, self._agv_event, self._tap.vin) \
+            if vda5050 or mqtt is not None else None
         self._mqtt = mqtt
         self._queue: deque[tuple[str, Order]] = deque()
         self._releases = self._vehicle_releases()
@@ -115,7 +118,8 @@ class TwinDriver:
         return self._topo
 
     async def start(self) -> None:
-        if self._mqtt is not None and self.fleets.transport is None and self._model.fleets:
+        if self._mqtt is not None and self.fleets is not None \
+                and self.fleets.transport is None and self._model.fleets:
             loop = asyncio.get_running_loop()
             self.fleets.connect(await asyncio.to_thread(
                 MqttTransport, self._mqtt, f"taktline-fleet-{os.getpid()}-{id(self):x}",
@@ -130,7 +134,7 @@ class TwinDriver:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.fleets.transport is not None:
+        if self.fleets is not None and self.fleets.transport is not None:
             self.fleets.transport.close()
 
     def subscribe(self, callback: Callable[[PlantEvent], None]) -> None:
@@ -206,7 +210,8 @@ class TwinDriver:
             return
         self._begun = True
         self._tap.state = [""] * len(self._tap.state)  # every station reports its state
-        self.fleets.connect(InProcessTransport())  # unless connected to a broker already
+        if self.fleets is not None:
+            self.fleets.connect(InProcessTransport())  # unless connected to a broker already
         self._model.begin()
         self._restore()
         self._deliver()

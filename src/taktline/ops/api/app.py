@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, driver: PlantDriver | None = None) -> Fast
         plant_driver = driver or TwinDriver(the_plant, seed=settings.twin.seed,
                                             speed=settings.twin.speed,
                                             tick_s=settings.twin.tick_s, behind=behind,
-                                            mqtt=settings.mqtt)
+                                            vda5050=True, mqtt=settings.mqtt)
         mes = Mes(settings, plant_driver, store)
         app.state.store, app.state.mes = store, mes
         await mes.start()

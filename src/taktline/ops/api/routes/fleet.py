@@ -17,7 +17,8 @@ router = APIRouter(prefix="/fleet", tags=["fleet"])
 async def get_fleet(mes: MesDep, _: Viewer) -> dict[str, Any]:
     """Every fleet's network and AGVs (plant times on the MES clock)."""
     driver = mes.driver
-    if not isinstance(driver, TwinDriver) or driver.fleets.transport is None:
+    if not isinstance(driver, TwinDriver) or driver.fleets is None \
+            or driver.fleets.transport is None:
         return {"fleets": []}
     fleets = driver.fleets.snapshot()
     for f in fleets:
