@@ -118,8 +118,11 @@ def _wait_healthy(svc: Service) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in
+    # the thread while it is started, and other tests that pytest-xdist runs in the same
+    # worker afterwards call asyncio.run(), which refuses to start inside a running loop.
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/setup-system")
     with sync_playwright() as p:
