@@ -9,6 +9,13 @@
   order. The **base** (released nodes and edges) ends at the pickup; the rest is the
   **horizon**. When the vehicle reports the ``pick`` action FINISHED the manager sends
   an order update (same ``orderId``, ``orderUpdateId`` + 1) that releases the rest.
+* **Traffic by release** (with a ``schedule``, as in the twin): the vehicle is only ever
+  released as far as the plan lets it drive without stopping. Where the plan has it
+  wait at a node (another AGV holds the next edge or node for a while), the base ends
+  there, and a timer at the planned departure releases the next stretch with an order
+  update. A vehicle that drives at the planned speed and works for the planned load and
+  unload times (``load_s``, ``unload_s``) then keeps every reservation. Without a
+  ``schedule`` the base is released to the pickup at once.
 * **States**: every ``state`` updates the vehicle (last node, position, battery,
   driving, paused, action states, errors). ``drop`` FINISHED completes the task; an
   order whose node states are empty is done and the vehicle is free.
@@ -49,6 +56,8 @@ from taktline.plan.dispatch import (
 __all__ = ["FleetManager", "Task", "VehicleView"]
 
 log = logging.getLogger("taktline.ops.fleet")
+
+_EPS = 1e-6
 
 TaskStatus = Literal["waiting", "assigned", "picked", "done", "failed"]
 AgvState = Literal["idle", "driving", "loading", "unloading", "charging", "paused", "error",
@@ -95,6 +104,9 @@ class VehicleView:
     to_charge: bool = False
     settling: bool = False  # cancelled: takes nothing until it reports standing still
     actions: dict[str, str] = field(default_factory=dict)
+    base: int = 0  # the last released visit of ``route``
+    limit: int = 0  # how far it may be released before the pick is done
+    end_actions: tuple[dict[str, Any], ...] = ()
     next: str | None = None
     state: AgvState = "idle"
     last_event: tuple[str, str, str | None] = ("", "", None)
@@ -125,6 +137,9 @@ class FleetManager:
         max_attempts: int = 3,
         on_event: Callable[[float, str | None, dict[str, Any]], None] | None = None,
         on_task: Callable[[Task], None] | None = None,
+        load_s: float = 0.0,
+        unload_s: float = 0.0,
+        schedule: Callable[[float, Callable[[], None]], None] | None = None,
     ) -> None:
         self.fleet_id = fleet_id
         self.net = network
@@ -139,6 +154,7 @@ class FleetManager:
         self.max_attempts = max_attempts
         self.on_event = on_event
         self.on_task = on_task
+        self.load_s, self.unload_s, self.schedule = load_s, unload_s, schedule
         self.planner = Planner(network, len(serials), speed)
         home = network.ids[network.home]
         self.vehicles = {s: VehicleView(s, i, home) for i, s in enumerate(serials)}
@@ -200,7 +216,8 @@ class FleetManager:
 
     def _assign(self, v: VehicleView, task: Task, now: float) -> bool:
         start = self.net.index[v.node]
-        stops = [(self.net.index[task.pick], 0.0), (self.net.index[task.drop], 0.0)]
+        stops = [(self.net.index[task.pick], self.load_s),
+                 (self.net.index[task.drop], self.unload_s)]
         try:
             route = self.planner.plan(v.index, start, now, stops)
         except NoRouteError as exc:
@@ -222,33 +239,74 @@ class FleetManager:
         v.update_id = 0
         v.route = route
         v.actions = {}
-        base_end = route.stop_visit(0) if task is not None else route.visits[-1]
-        v.actions.update(self._publish_order(v, route, task, base_end, end_actions))
+        v.end_actions = tuple(end_actions)
+        last = len(route.visits) - 1
+        v.limit = route.visits.index(route.stop_visit(0)) if task is not None else last
+        v.base = self._gate(v, 0)
+        v.actions.update(self._publish_nodes(v, 0, "order"))
+        self._arm(v)
 
-    def _publish_order(self, v: VehicleView, route: Route, task: Task | None, base_end: Any,
-                       end_actions: Sequence[dict[str, Any]]) -> dict[str, str]:
+    def _publish_nodes(self, v: VehicleView, start: int, what: str) -> dict[str, str]:
+        """Send the route from visit ``start`` on (an order, or an update stitched at
+        ``start``); visits up to ``v.base`` are released. Returns the actions sent."""
+        assert v.route is not None
+        route, task = v.route, v.task
         ids, xy = self.net.ids, self.net.xy
-        released, nodes, edges, acts = True, [], [], {}
-        for k, visit in enumerate(route.visits):
+        nodes, edges, acts = [], [], {}
+        for k in range(start, len(route.visits)):
+            visit = route.visits[k]
             node_actions: list[dict[str, Any]] = []
-            if task is not None and 0 in visit.stops:
-                node_actions.append(self._load_action("pick", task, v))
-            if task is not None and 1 in visit.stops:
-                node_actions.append(self._load_action("drop", task, v))
-            if k == len(route.visits) - 1:
-                node_actions.extend(end_actions)
+            if k > start or what == "order":
+                if task is not None and 0 in visit.stops and task.status == "assigned":
+                    node_actions.append(self._load_action("pick", task, v))
+                if task is not None and 1 in visit.stops:
+                    node_actions.append(self._load_action("drop", task, v))
+                if k == len(route.visits) - 1:
+                    node_actions.extend(v.end_actions)
             acts.update({a["actionId"]: a["actionType"] for a in node_actions})
-            nodes.append(node(ids[visit.node], 2 * k, released, float(xy[visit.node, 0]),
+            nodes.append(node(ids[visit.node], 2 * k, k <= v.base, float(xy[visit.node, 0]),
                               float(xy[visit.node, 1]), self.map_id, node_actions))
-            if visit is base_end:
-                released = False
             if k + 1 < len(route.visits):
                 nxt = route.visits[k + 1].node
-                edges.append(edge(f"{ids[visit.node]}-{ids[nxt]}", 2 * k + 1, released,
+                edges.append(edge(f"{ids[visit.node]}-{ids[nxt]}", 2 * k + 1, k < v.base,
                                   ids[visit.node], ids[nxt], self.speed))
         self._publish(v, "order", orderId=v.order_id, orderUpdateId=v.update_id,
                       nodes=nodes, edges=edges)
         return acts
+
+    def _gate(self, v: VehicleView, start: int) -> int:
+        """The furthest visit (up to ``v.limit``) the vehicle may be released to now: it
+        stops short at the first visit where the plan has it wait beyond its work."""
+        assert v.route is not None
+        if self.schedule is None:
+            return v.limit
+        now = self.now()
+        for m in range(start, v.limit):
+            visit = v.route.visits[m]
+            work = 0.0
+            if v.task is not None:
+                work = (self.load_s if 0 in visit.stops else 0.0) + \
+                       (self.unload_s if 1 in visit.stops else 0.0)
+            if visit.depart > now + _EPS and visit.depart > visit.arrive + work + _EPS:
+                return m
+        return v.limit
+
+    def _arm(self, v: VehicleView) -> None:
+        """A timer at the planned departure from the end of the base, if it is short."""
+        if self.schedule is None or v.route is None or v.base >= v.limit:
+            return
+        order, base = v.order_id, v.base
+        self.schedule(v.route.visits[base].depart, lambda: self._extend(v, order, base))
+
+    def _extend(self, v: VehicleView, order: str | None, base: int) -> None:
+        """The planned departure has come: release the next stretch (an order update)."""
+        if v.order_id != order or v.base != base or v.route is None:
+            return  # the order moved on (re-planned, cancelled, or released since)
+        v.base = self._gate(v, base)
+        if v.base > base:
+            v.update_id += 1
+            self._publish_nodes(v, base, "update")
+        self._arm(v)
 
     def _load_action(self, kind: str, task: Task, v: VehicleView) -> dict[str, Any]:
         params = {"stationType": "floor", "loadType": self.load_type, "loadId": task.id}
@@ -256,27 +314,15 @@ class FleetManager:
         return action(kind, f"{v.order_id}-{kind}", "HARD", **params)
 
     def _release_horizon(self, v: VehicleView) -> None:
-        """Order update: the nodes and edges after the pickup become base."""
+        """Order update after the pick: the rest of the route may become base."""
         assert v.route is not None
-        route = v.route
-        start = next(k for k, vi in enumerate(route.visits) if 0 in vi.stops)
-        ids, xy = self.net.ids, self.net.xy
-        nodes, edges = [], []
-        for k in range(start, len(route.visits)):
-            visit = route.visits[k]
-            acts = []
-            if k > start and 1 in visit.stops and v.task is not None:
-                acts.append(self._load_action("drop", v.task, v))
-            nodes.append(node(ids[visit.node], 2 * k, True, float(xy[visit.node, 0]),
-                              float(xy[visit.node, 1]), self.map_id, acts))
-            if k + 1 < len(route.visits):
-                nxt = route.visits[k + 1].node
-                edges.append(edge(f"{ids[visit.node]}-{ids[nxt]}", 2 * k + 1, True,
-                                  ids[visit.node], ids[nxt], self.speed))
+        start = next(k for k, vi in enumerate(v.route.visits) if 0 in vi.stops)
+        v.limit = len(v.route.visits) - 1
+        v.base = self._gate(v, start)
         v.update_id += 1
-        self._publish(v, "order", orderId=v.order_id, orderUpdateId=v.update_id,
-                      nodes=nodes, edges=edges)
+        self._publish_nodes(v, start, "update")
         self._note(f"order {v.order_id} update {v.update_id}: horizon released")
+        self._arm(v)
 
     def _send_to_charge(self, v: VehicleView) -> None:
         busy = [self.net.index[o.node] for o in self.vehicles.values()

@@ -10,6 +10,9 @@ buffer and its ``drop`` puts it into the drop place the move reserved (the
 
 Vehicles are ``<fleet>-01``, ``<fleet>-02`` ... of manufacturer ``taktline``. The
 transport is the in-process bus unless one is given (``taktline serve --mqtt``).
+The managers plan with the fleet's mean load and unload times and release each vehicle's
+route on the twin's clock at the planned departures, so the simulated vehicles keep the
+reservations (exactly, when those times are constant, as in the reference plant).
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ class TwinFleets:
             net = PathNetwork.from_fleet(spec)
             serials = [f"{spec.id}-{i + 1:02d}" for i in range(spec.size)]
             mgr = FleetManager(spec.id, net, transport, serials, manufacturer=MANUFACTURER,
-                               speed=spec.speed, now=lambda: kernel.now, on_event=self.emit)
+                               speed=spec.speed, now=lambda: kernel.now, on_event=self.emit,
+                               load_s=spec.load.mean_value, unload_s=spec.unload.mean_value,
+                               schedule=self._schedule)
             mgr.start()
             hooks = LoadHooks(self._pick, self._drop, fleet.load, fleet.unload)
             vehicles = [SimVehicle(kernel, transport, MANUFACTURER, s, net, spec.speed,
@@ -72,6 +77,11 @@ class TwinFleets:
                 v.start()
             self.managers.append(mgr)
             self.vehicles.append(vehicles)
+
+    def _schedule(self, at: float, fn: Callable[[], None]) -> None:
+        """The managers' timers (planned departures) on the twin's clock."""
+        kernel = self.model.kernel
+        kernel.at(max(at, kernel.now), lambda _: fn())
 
     @staticmethod
     def _mirror(agv: Agv) -> Callable[[int], None]:

@@ -72,6 +72,8 @@ class SimVehicle:
         self.load: Any = None
         self.metres = 0.0
         self.on_node: Callable[[int], None] | None = None  # told every node reached
+        # told every edge it sets off on: (departure, arrival, from node, to node)
+        self.on_move: Callable[[float, float, int, int], None] | None = None
         self._h = Headers(manufacturer, serial)
 
     def start(self) -> None:
@@ -240,7 +242,10 @@ class SimVehicle:
             length = float(self.net.dist[i, b])
             self.busy = self.driving = True
             self._publish_state()
-            self.clock.at(self.clock.now + length / self.speed, self._arrive, (b, length))
+            arrive = self.clock.now + length / self.speed
+            if self.on_move is not None:
+                self.on_move(self.clock.now, arrive, i, b)
+            self.clock.at(arrive, self._arrive, (b, length))
         elif self.driving:
             self.driving = False
             self._publish_state()
