@@ -110,3 +110,20 @@ def test_retention_prunes_old_plant_events_only(db_url: str) -> None:
         left = s.execute(select(EventRow.kind, func.count()).group_by(EventRow.kind)).all()
     assert dict(left) == {"state": 5, "finished": 5, "mes.decision": 10}
     store.close()
+
+
+def test_a_connection_checked_in_after_close_is_closed(tmp_path: Path) -> None:
+    """A read still running in a worker thread when the service stops gives its
+    connection back after close(): it is closed then, not left for the garbage
+    collector (whose ResourceWarning once failed an unrelated test)."""
+    import sqlite3
+
+    store = Store.open(f"sqlite:///{tmp_path / 'late.db'}")
+    conn = store.engine.connect()
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("SELECT 1")
+    store.close()
+    conn.close()  # the late check-in
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        raw.execute("SELECT 1")

@@ -103,6 +103,11 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._closed = False
+        # A read still running in a worker thread when the service stops (a cancelled
+        # ``asyncio.to_thread``) checks its connection in after close(); close it then,
+        # rather than leave it open in a pool nobody owns until the garbage collector.
+        event.listen(engine, "checkin", self._late_checkin)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._writer = threading.Lock()
         self._readers = sessionmaker(engine.execution_options(**{READ_OPTION: True}),
@@ -154,5 +159,10 @@ class Store:
         return sorted(inspect(self.engine).get_table_names())
 
     def close(self) -> None:
+        self._closed = True
         self.engine.dispose()
+
+    def _late_checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if self._closed:
+            record.invalidate()
 
