@@ -287,7 +287,9 @@ def test_the_solver_sequences_the_queue_behind_the_frozen_horizon(sqlite: str) -
                                                                        strict=True)],
                    key=None, body_hash="x")
         await mes.flush()
-        for _ in range(100):
+        # the solver's worker compiles its search the first time on a machine (a fresh
+        # clone under load: well over 10 s), so wait for its decision, not for a time
+        for _ in range(1800):
             await asyncio.sleep(0.1)
             if audit(mes, "sequence"):
                 break
