@@ -7,7 +7,7 @@ import * as panels from "./panels.js";
 import { h, clear, clock } from "./svg.js";
 
 const $ = (id) => document.getElementById(id);
-const ctx = { admin: false, series: null, live: null, wall: 0, andonDirty: false, fleetApi: false };
+const ctx = { admin: false, series: null, live: null, wall: 0, andonDirty: false, fleetApi: false, shown: 0 };
 let map, floor, stream, events;
 const timers = [];
 
@@ -29,11 +29,16 @@ function problem(err) {
 
 function plantNow() {
   if (!ctx.live) return 0;
-  return ctx.live.t + ctx.live.speed * (performance.now() - ctx.wall) / 1000;
+  const estimate = ctx.live.t + ctx.live.speed * (performance.now() - ctx.wall) / 1000;
+  // A busy twin runs behind its nominal speed: a new reading behind the estimate must
+  // not send the clock (and the AGVs moving on it) backwards; it waits for the plant.
+  ctx.shown = Math.max(ctx.shown || 0, estimate);
+  return ctx.shown;
 }
 
 async function refreshLive() {
   const live = await get("/dashboard/live");
+  if (live.t < (ctx.shown || 0) - 3600) ctx.shown = 0;  // a new plant clock (a restart)
   ctx.live = live;
   ctx.wall = performance.now();
   $("speed").textContent = `${live.speed.toLocaleString("en")}×`;
