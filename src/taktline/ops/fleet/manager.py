@@ -105,7 +105,6 @@ class VehicleView:
     settling: bool = False  # cancelled: takes nothing until it reports standing still
     actions: dict[str, str] = field(default_factory=dict)
     base: int = 0  # the last released visit of ``route``
-    limit: int = 0  # how far it may be released before the pick is done
     end_actions: tuple[dict[str, Any], ...] = ()
     next: str | None = None
     state: AgvState = "idle"
@@ -240,8 +239,6 @@ class FleetManager:
         v.route = route
         v.actions = {}
         v.end_actions = tuple(end_actions)
-        last = len(route.visits) - 1
-        v.limit = route.visits.index(route.stop_visit(0)) if task is not None else last
         v.base = self._gate(v, 0)
         v.actions.update(self._publish_nodes(v, 0, "order"))
         self._arm(v)
@@ -275,13 +272,14 @@ class FleetManager:
         return acts
 
     def _gate(self, v: VehicleView, start: int) -> int:
-        """The furthest visit (up to ``v.limit``) the vehicle may be released to now: it
+        """The furthest visit (up to :meth:`_limit`) the vehicle may be released to now: it
         stops short at the first visit where the plan has it wait beyond its work."""
         assert v.route is not None
         if self.schedule is None:
-            return v.limit
+            return self._limit(v)
         now = self.now()
-        for m in range(start, v.limit):
+        limit = self._limit(v)
+        for m in range(start, limit):
             visit = v.route.visits[m]
             work = 0.0
             if v.task is not None:
@@ -289,11 +287,20 @@ class FleetManager:
                        (self.unload_s if 1 in visit.stops else 0.0)
             if visit.depart > now + _EPS and visit.depart > visit.arrive + work + _EPS:
                 return m
-        return v.limit
+        return limit
+
+    @staticmethod
+    def _limit(v: VehicleView) -> int:
+        """How far the route may be released: to the pickup until the pick is done."""
+        assert v.route is not None
+        visits = v.route.visits
+        if v.task is not None and v.task.status == "assigned":
+            return visits.index(v.route.stop_visit(0))
+        return len(visits) - 1
 
     def _arm(self, v: VehicleView) -> None:
         """A timer at the planned departure from the end of the base, if it is short."""
-        if self.schedule is None or v.route is None or v.base >= v.limit:
+        if self.schedule is None or v.route is None or v.base >= self._limit(v):
             return
         order, base = v.order_id, v.base
         self.schedule(v.route.visits[base].depart, lambda: self._extend(v, order, base))
@@ -317,7 +324,6 @@ class FleetManager:
         """Order update after the pick: the rest of the route may become base."""
         assert v.route is not None
         start = next(k for k, vi in enumerate(v.route.visits) if 0 in vi.stops)
-        v.limit = len(v.route.visits) - 1
         v.base = self._gate(v, start)
         v.update_id += 1
         self._publish_nodes(v, start, "update")
