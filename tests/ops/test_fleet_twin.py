@@ -84,8 +84,10 @@ def test_the_vda_vehicles_keep_the_reservations_in_the_twin() -> None:
     assert d.fleets is not None
     net = d.fleets.managers[0].net
     way = {}
-    for e, (a, b) in enumerate(net.edge_ends):
-        way[(a, b)], way[(b, a)] = (e, 1), (e, -1)
+    for e, (a, b) in enumerate(net.edge_ends):  # a lane each way: two one-way edges
+        way[(a, b)] = (e, 1)
+        if net.edge_two_way[e]:
+            way.setdefault((b, a), (e, -1))
     occupancy: list[Occupancy] = []
     since = {k: (0.0, net.home) for k in range(PLANT.fleets[0].size)}
 

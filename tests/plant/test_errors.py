@@ -155,3 +155,19 @@ def test_cli_plant_check_lists_every_problem(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert len([ln for ln in proc.stderr.splitlines() if ln.strip()]) == 2
+
+
+def test_one_way_network_must_lead_back_home() -> None:
+    """A one-way edge that strands an AGV is refused with the edges' line (plant/check.py):
+    from d1 only the one-way edge p1 -> d1 arrives, nothing leaves."""
+    from taktline.plant.load import plant_path
+
+    text = plant_path("five_station_agv").read_text(encoding="utf-8")
+    ok = parse_plant(text, filename="agv.yaml")
+    assert ok.fleets[0].network.edges[0].two_way
+    bad = text.replace("{from: p1, to: d1}", "{from: p1, to: d1, two_way: false}").replace(
+        "{from: h, to: d1}", "{from: h, to: d1, two_way: false}")
+    err = _error(bad)
+    line = bad.splitlines().index("      edges:") + 1
+    assert str(err) == (f"plant.yaml:{line} fleets[0].network.edges: along one-way edges, "
+                        "['d1'] cannot get back home"), str(err)

@@ -11,7 +11,7 @@ import pytest
 from taktline.plant import Plant, load_plant, parse_plant
 from taktline.sim.engine import driver
 from taktline.sim.engine import lower as lowering
-from tests.sim.test_engine_equivalence import DAY, assert_same
+from tests.sim.test_engine_equivalence import DAY, assert_same, reserved
 
 # An overloaded queue (arrivals every 30 s, one server at 45 s on average) feeding a long
 # conveyor: the queue, the item table and the event heap all keep growing.
@@ -45,9 +45,15 @@ def small_room(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_room")
-@pytest.mark.parametrize("plant", ["backlog", "five_station_agv", "default"])
+@pytest.mark.parametrize("plant", ["backlog", "five_station_agv", "default", "reserved"])
 def test_growing_from_small_arrays_changes_nothing(plant: str) -> None:
-    p: Plant = parse_plant(BACKLOG) if plant == "backlog" else load_plant(plant)
+    """``reserved``: the reference plant's AGVs on reserved chains (plan requests queue up
+    in a tiny ring, and their steps go onto a tiny heap)."""
+    if plant == "reserved":
+        p: Plant = reserved(load_plant("default"))
+        plant = "default"
+    else:
+        p = parse_plant(BACKLOG) if plant == "backlog" else load_plant(plant)
     r = assert_same(p, DAY / 2 if plant == "default" else DAY, 3)
     assert r.completed > 0
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from taktline.sim.records import RecordLog
+
 __all__ = [
     "Conflict",
     "Occupancy",
@@ -25,6 +27,8 @@ __all__ = [
     "check_occupancy",
     "check_safety",
     "route_occupancy",
+    "run_safety",
+    "visit_occupancy",
 ]
 
 Occupancy = tuple[str, int, int, float, float, int]
@@ -134,3 +138,46 @@ def check_safety(
         a for a, (node, busy) in enumerate(last_nodes) if not busy and node not in exempt_nodes
     )
     return SafetyReport(tuple(conflicts), unfinished, stuck)
+
+
+def visit_occupancy(log: RecordLog, fleet: int = 0) -> list[Occupancy]:
+    """The node and edge holds of one fleet's ``visit`` records (reserved routing)."""
+    t = log.table("visit")
+    cols = [t.column(c).tolist() for c in ("arrive", "depart", "fleet", "agv", "node", "edge",
+                                           "way")]
+    rows = [r for r in zip(*cols, strict=True) if r[2] == fleet]
+    out: list[Occupancy] = []
+    for k, (arrive, depart, _, agv, node, edge, way) in enumerate(rows):
+        out.append(("node", node, agv, arrive, depart, 0))
+        if edge >= 0:  # the next record is the next visit of the same route
+            out.append(("edge", edge, agv, depart, rows[k + 1][0], way))
+    return out
+
+
+def run_safety(
+    log: RecordLog, fleet: int, exempt_nodes: Sequence[int], horizon: float,
+    gap: float = 0.0, settle: float = 3600.0,
+) -> SafetyReport:
+    """:func:`check_safety` on a run's records: the ``visit`` records give the holds; a
+    task is a drop visit, finished when the AGV's ``transport`` record drops within it
+    (drops planned later than ``horizon - settle`` are not counted); an AGV is stuck if
+    its last chain ends off the exempt nodes."""
+    v, tr = log.table("visit"), log.table("transport")
+    mine = v.column("fleet") == fleet
+    stops, agvs = v.column("stops")[mine], v.column("agv")[mine]
+    arrive, depart = v.column("arrive")[mine], v.column("depart")[mine]
+    done: dict[int, list[float]] = {}
+    for agv, dropped, fl in zip(*(tr.column(c).tolist() for c in ("agv", "dropped", "fleet")),
+                                strict=True):
+        if fl == fleet:
+            done.setdefault(agv, []).append(dropped)
+    tasks: list[tuple[float, float | None]] = []
+    for k in (i for i in range(len(stops)) if stops[i] & 2 and depart[i] <= horizon - settle):
+        hits = [d for d in done.get(int(agvs[k]), []) if arrive[k] <= d <= depart[k]]
+        tasks.append((float(arrive[k]), hits[0] if hits else None))
+    # each AGV's routes are recorded in order: its last record is where it ends up, and
+    # unless that closes a chain (stop bit 4) the AGV is still under way at the horizon
+    last = {a: (n, not s & 4) for a, n, s in zip(agvs.tolist(), v.column("node")[mine].tolist(),
+                                                 stops.tolist(), strict=True)}
+    nodes = [last[a] for a in sorted(last)]
+    return check_safety(visit_occupancy(log, fleet), exempt_nodes, tasks, nodes, gap)

@@ -136,7 +136,30 @@ def _fleet_refs(plant: Plant) -> Iterator[Problem]:
                         (*base, "moves", m, name),
                         f"buffer {ref!r} must sit on a node of this fleet's network",
                     )
-        yield from _connected(fleet.network.nodes, fleet.network.edges, base)
+        problems = list(_connected(fleet.network.nodes, fleet.network.edges, base))
+        yield from problems
+        if not problems and fleet.home in nodes:
+            yield from _one_way_reach(fleet.home, fleet.network.edges, nodes, base)
+
+
+def _one_way_reach(
+    home: str, edges: list, nodes: set[str], base: Path  # type: ignore[type-arg]
+) -> Iterator[Problem]:
+    """Along the edges' directions (``two_way: false`` only from -> to), every node must be
+    reachable from home and home from every node: an AGV sent anywhere comes back."""
+    fwd: dict[str, set[str]] = {n: set() for n in nodes}
+    back: dict[str, set[str]] = {n: set() for n in nodes}
+    for e in edges:
+        fwd[e.from_].add(e.to)
+        back[e.to].add(e.from_)
+        if e.two_way:
+            fwd[e.to].add(e.from_)
+            back[e.from_].add(e.to)
+    for adj, rule in ((fwd, "cannot be reached from home"), (back, "cannot get back home")):
+        missing = sorted(nodes - _reach(adj, home))
+        if missing:
+            yield Problem((*base, "network", "edges"),
+                          f"along one-way edges, {missing[:5]} {rule}")
 
 
 def _connected(nodes: list, edges: list, base: Path) -> Iterator[Problem]:  # type: ignore[type-arg]
@@ -147,18 +170,22 @@ def _connected(nodes: list, edges: list, base: Path) -> Iterator[Problem]:  # ty
             adj[e.to].add(e.from_)
     if not adj:
         return
-    start = next(iter(adj))
+    missing = sorted(set(adj) - _reach(adj, next(iter(adj))))
+    if missing:
+        yield Problem(
+            (*base, "network", "edges"), f"network is not connected: {missing[:5]} unreachable"
+        )
+
+
+def _reach(adj: dict[str, set[str]], start: str) -> set[str]:
+    """The nodes reachable from ``start`` in ``adj``."""
     seen, todo = {start}, [start]
     while todo:
         for nxt in adj[todo.pop()]:
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)
-    missing = sorted(set(adj) - seen)
-    if missing:
-        yield Problem(
-            (*base, "network", "edges"), f"network is not connected: {missing[:5]} unreachable"
-        )
+    return seen
 
 
 def _calendar_refs(plant: Plant) -> Iterator[Problem]:

@@ -269,12 +269,18 @@ class Model:
         for win in self.windows:
             win.begin()
 
-    def finish(self) -> None:
+    def finish(self, horizon: float = math.inf) -> None:
         """Close the records at the end of the run (stops still going on get NaN ends)."""
         down = self.log.table("downtime").appender()
         for st in self.stations.values():
             for since, cause, planned in st.open_downtimes():
                 down(since, math.nan, st.idx, cause, planned)
+        self.record_routes(horizon)
+
+    def record_routes(self, horizon: float) -> None:
+        """The reserved fleets' routes, as ``visit`` records (both engines)."""
+        for routing in self.routing.values():
+            routing.record(self.log, horizon)
 
     @property
     def wip(self) -> int:

@@ -213,6 +213,11 @@ def _table_specs() -> dict[str, dict[str, str]]:
         },
         "join": {"time": "d", "station": "h", "vehicle": "q", "part": "i", "serial": "q"},
         "buffer": {"time": "d", "buffer": "h", "level": "i"},
+        # reserved AGV routing: every node visit (network node index), the stops served
+        # there (bits: 1 pickup, 2 drop, 4 the chain's end) and the edge taken from it
+        # (-1 at a chain's end; way +1 along the edge, -1 against it)
+        "visit": {"arrive": "d", "depart": "d", "fleet": "h", "agv": "h", "node": "h",
+                  "stops": "b", "edge": "h", "way": "b"},
     }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from taktline.plan.dispatch import Dispatcher, PathNetwork, Route
 from taktline.sim.agv import CARRYING, IDLE, LOADING, TO_PICKUP, UNLOADING, AgvFleet, MoveLink
 from taktline.sim.buffer import Item
+from taktline.sim.records import RecordLog
 
 __all__ = ["ReservedRouting", "reserve_routes"]
 
@@ -34,20 +35,48 @@ class ReservedRouting:
         self.dispatched: dict[int, float] = {}
         self.picked: dict[int, float] = {}
         self.tasks: list[tuple[float, float | None]] = []  # (created, finished)
+        self.last_agv = -1
+
+    def plan(self, pick: int, drop: int, load: float, unload: float, now: float
+             ) -> tuple[float, float, float, float, float]:
+        """Choose the AGV for a task raised at ``now`` and reserve its chain; the times of
+        its five steps: set off, at the pickup, loaded, at the drop, unloaded. The AGV
+        is ``last_agv`` (the compiled engine's driver calls this too)."""
+        route = self.dispatcher.submit(pick, drop, load, unload, now)
+        self.last_agv = route.agv
+        self.tasks.append((now, None))
+        p, d = route.stop_visit(0), route.stop_visit(1)
+        return (max(now, route.visits[0].arrive), p.arrive, p.arrive + load, d.arrive,
+                d.arrive + unload)
 
     def assign(self, move: MoveLink) -> None:
         """A new transport task: choose the AGV, reserve its chain, schedule its steps."""
         k = self.fleet.kernel
         load, unload = self.fleet.load(), self.fleet.unload()
-        route = self.dispatcher.submit(move.pick, move.drop, load, unload, k.now)
-        task = len(self.tasks)
-        self.tasks.append((k.now, None))
-        pick, drop = route.stop_visit(0), route.stop_visit(1)
-        k.at(max(k.now, route.visits[0].arrive), self._start, (route.agv, task))
-        k.at(pick.arrive, self._state, (route.agv, LOADING))
-        k.at(pick.arrive + load, self._loaded, (route.agv, move))
-        k.at(drop.arrive, self._state, (route.agv, UNLOADING))
-        k.at(drop.arrive + unload, self._unloaded, (route.agv, move, task))
+        start, at_pick, loaded, at_drop, unloaded = self.plan(move.pick, move.drop, load,
+                                                              unload, k.now)
+        agv, task = self.last_agv, len(self.tasks) - 1
+        k.at(start, self._start, (agv, task))
+        k.at(at_pick, self._state, (agv, LOADING))
+        k.at(loaded, self._loaded, (agv, move))
+        k.at(at_drop, self._state, (agv, UNLOADING))
+        k.at(unloaded, self._unloaded, (agv, move, task))
+
+    def record(self, log: RecordLog, horizon: float) -> None:
+        """Write the driven routes (every node visit up to ``horizon``, and the edge
+        taken from it) to the run's ``visit`` records; an edge driven at the horizon is
+        closed by its end node's visit, the last record of that route."""
+        f = self.fleet
+        row = log.table("visit").appender()
+        for hist in self.dispatcher.history:
+            for r in hist:
+                for k, v in enumerate(r.visits):
+                    if k and r.visits[k - 1].depart > horizon:
+                        break
+                    on = k < len(r.edges) and v.depart <= horizon
+                    e, way = (r.edges[k], r.ways[k]) if on else (-1, 0)
+                    row(v.arrive, v.depart, f.idx, r.agv, v.node,
+                        sum(1 << s for s in v.stops), e, way)
 
     def _state(self, arg: tuple[int, int]) -> None:
         agv, state = arg

@@ -70,13 +70,10 @@ def run_twin(
     records everything from time 0. With ``orders`` the vehicles enter in that
     sequence (and the source stops when it runs out); otherwise they are drawn from
     the plant's product mix. ``engine`` picks the compiled engine (default) or the
-    Python reference engine; both give the same records. A fleet with ``routing:
-    reserved`` runs on the reference engine only: such a plant always runs there, and
-    the returned ``Run.engine`` says so.
+    Python reference engine; both give the same records (a fleet with ``routing:
+    reserved`` included: both take its decisions in ``plan.dispatch``).
     """
     start = time.perf_counter()
-    if engine == "compiled" and any(f.routing == "reserved" for f in plant.fleets):
-        engine = "reference"
     if engine == "compiled":
         from taktline.sim.engine import run_compiled
 
@@ -128,5 +125,5 @@ def _run_reference(
         kernel.run(t)
         if progress is not None:
             progress(t, horizon_s)
-    model.finish()
+    model.finish(horizon_s)
     return model.log, kernel.events

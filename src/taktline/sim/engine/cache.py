@@ -22,7 +22,7 @@ __all__ = ["compile_lock", "refresh", "source_digest"]
 HERE = Path(__file__).resolve().parent
 STAMP = "taktline-engine.stamp"
 LOCK = "taktline-engine.lock"
-PYTHON_ONLY = frozenset({"__init__", "cache", "driver", "lower", "tables"})
+PYTHON_ONLY = frozenset({"__init__", "cache", "driver", "lower", "plans", "tables"})
 """Modules of the engine that numba does not compile (their changes keep the cache)."""
 
 

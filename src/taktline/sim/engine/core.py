@@ -64,6 +64,7 @@ from taktline.sim.engine.layout import (
 
 __all__ = [
     "draw",
+    "heap_insert",
     "heap_pop",
     "heap_push",
     "item_free",
@@ -89,13 +90,21 @@ def now(S: Sim) -> float:
 @compiled
 def heap_push(S: Sim, time: float, prio: int, kind: int, target: int, token: int) -> None:
     """Schedule an event (the kernel's ``at``)."""
-    k, ht, hq = S.ei[KERNEL], S.ht, S.hq
+    k = S.ei[KERNEL]
     seq = k[K_SEQ] + 1
     k[K_SEQ] = seq
+    heap_insert(S, time, (prio << PRIO_SHIFT) | seq, kind, target, token)
+
+
+@compiled
+def heap_insert(S: Sim, time: float, key: int, kind: int, target: int, token: int) -> None:
+    """Put an event with its order ``key`` (priority and sequence number) on the heap; the
+    driver calls it for events whose sequence numbers were taken earlier (reserved
+    AGV chains, :mod:`taktline.sim.engine.chains`)."""
+    k, ht, hq = S.ei[KERNEL], S.ht, S.hq
     n = k[K_HEAP_N]
     if n >= ht.shape[0]:
         raise CapacityExceeded("event heap")
-    key = (prio << PRIO_SHIFT) | seq
     i = n
     while i > 0:
         p = (i - 1) >> 1

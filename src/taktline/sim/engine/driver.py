@@ -24,9 +24,11 @@ from taktline.plant.orders import Order
 from taktline.plant.schema import Plant
 from taktline.sim.engine import layout as L
 from taktline.sim.engine.cache import STAMP, compile_lock, refresh, source_digest
+from taktline.sim.engine.chains import schedule_chains
 from taktline.sim.engine.layout import CapacityExceeded, Sim
 from taktline.sim.engine.loop import SERVICE, run_until
-from taktline.sim.engine.lower import Lowered, lower
+from taktline.sim.engine.lower import Lowered, lower, pow2
+from taktline.sim.engine.plans import serve_plans
 from taktline.sim.engine.tables import Stash, flush, full, table_rows
 from taktline.sim.model import Model
 from taktline.sim.random import _BATCH as BATCH
@@ -76,6 +78,9 @@ def compile_engine(sim: Sim) -> float:
     with compile_lock(cache_dir):  # one process compiles, the others then load its cache
         refresh(cache_dir)  # stale callers of a changed function in another file survive
         loop.compile((cast(Any, numba).typeof(sim), numba.float64))
+        arr_f, arr_i = numba.float64[::1], numba.int64[::1]
+        cast(Any, schedule_chains).compile((cast(Any, numba).typeof(sim), arr_f, arr_i, arr_i,
+                                            arr_i, arr_i))
     return time.perf_counter() - start
 
 
@@ -104,7 +109,7 @@ def run_compiled(
                 raise SimulationError(f"the compiled twin ran out of room: {exc}") from exc
             scale *= 8
             continue
-        _finish(model, low, stash, sim)
+        _finish(model, low, stash, sim, horizon_s)
         return Outcome(log=model.log, events=int(sim.ei[L.KERNEL, L.K_EVENTS]), compile_s=compile_s)
 
 
@@ -115,7 +120,8 @@ def _drive(model: Model, low: Lowered, stash: Stash, horizon_s: float,
     horizon_s = float(horizon_s)  # one compiled signature: an int horizon would be another
     if horizon_s <= 0.0:  # no run at all: the components begin, nothing they queue runs
         sim.ei[L.KERNEL, L.K_BEGIN_ONLY] = 1
-        run_until(sim, -math.inf)
+        if run_until(sim, -math.inf) == SERVICE:
+            sim = _service(sim, low, model, stash)
     t = 0.0
     while t < horizon_s:
         t = min(t + step_s, horizon_s) if progress is not None else horizon_s
@@ -138,10 +144,11 @@ def _queue_begin(sim: Sim, order: L.I64) -> None:
     k[L.K_SOON_N] = n
 
 
-def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim) -> None:
+def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim, horizon_s: float) -> None:
     """Move the last records and close the stops still going on (NaN ends)."""
     flush(sim, low, model, stash, everything=True)
     stash.commit(model.log)
+    model.record_routes(horizon_s)
     ei, ef = sim.ei, sim.ef
     down = model.log.table("downtime").appender()
     for s, row in enumerate(low.station_rows.tolist()):
@@ -156,6 +163,15 @@ def _finish(model: Model, low: Lowered, stash: Stash, sim: Sim) -> None:
 # -- service: between two events ------------------------------------------------------
 def _service(sim: Sim, low: Lowered, model: Model, stash: Stash) -> Sim:
     k = sim.ei[L.KERNEL]
+    if k[L.K_PLANS]:  # plan the AGV chains asked for and put their steps on the heap
+        steps = serve_plans(sim, low.reserved)
+        k[L.K_PLANS] = 0
+        if steps is not None:
+            sim = _grow_heap(sim, low, len(steps[0]))
+            schedule_chains(sim, *steps)
+            sim = _grow_heap(sim, low)
+        if not k[L.K_SERVICE]:
+            return sim
     sim = _refill(sim, low)
     sim = _grow_heap(sim, low)
     sim = _grow_items(sim, low)
@@ -242,11 +258,13 @@ def _grow_sampler(sim: Sim, low: Lowered, row: int) -> Sim:
     return sim
 
 
-def _grow_heap(sim: Sim, low: Lowered) -> Sim:
+def _grow_heap(sim: Sim, low: Lowered, extra: int = 0) -> Sim:
+    """A heap twice as large (or more, to hold ``extra`` events more) when it passed its
+    soft limit."""
     k = sim.ei[L.KERNEL]
-    if k[L.K_HEAP_N] <= k[L.K_HEAP_SOFT]:
+    if k[L.K_HEAP_N] + extra <= k[L.K_HEAP_SOFT]:
         return sim
-    size = sim.ht.shape[0] * 2
+    size = max(sim.ht.shape[0] * 2, pow2(int(k[L.K_HEAP_N]) + extra + low.room.heap))
     ht = np.zeros(size)
     hq = np.zeros((size, 4), np.int64)
     ht[: sim.ht.shape[0]] = sim.ht

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from taktline.sim.engine.buffers import has_space, put, ready, take, wait_for_item, wait_for_space
+from taktline.sim.engine.chains import request_chain
 from taktline.sim.engine.core import draw, heap_push, item_new, now, ring_pop, ring_push
 from taktline.sim.engine.jit import compiled, inlined
 from taktline.sim.engine.layout import (
@@ -40,6 +41,7 @@ from taktline.sim.engine.layout import (
     FL_NN,
     FL_Q0,
     FL_QLEN,
+    FL_RESERVED,
     FL_UNLOAD,
     FLF_SPEED,
     IDX,
@@ -252,9 +254,13 @@ def _start(S: Sim, a: int, mv: int) -> None:
 
 @inlined
 def _assign(S: Sim, mv: int) -> None:
-    """Give the task to the nearest idle AGV, or queue it."""
+    """Give the task to the nearest idle AGV, or queue it (reserved routing: ask the
+    driver to plan it, :mod:`taktline.sim.engine.chains`)."""
     ei = S.ei
     fl = ei[mv, MV_FLEET]
+    if ei[fl, FL_RESERVED]:
+        request_chain(S, mv)
+        return
     best = -1
     best_d = float("inf")
     a0 = ei[fl, FL_A0]

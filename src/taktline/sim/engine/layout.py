@@ -58,13 +58,16 @@ F_NOW = 0
 (K_SEQ, K_EVENTS, K_HEAP_N, K_HEAP_SOFT, K_SOON0, K_SOON_SIZE, K_SOON_HEAD, K_SOON_N,
  K_SOON_SOFT, K_SOON_GROW, K_WST0, K_WST_SIZE, K_SERVICE, K_SERIAL, K_VEHICLE, K_FREE0,
  K_FREE_N, K_FREE_SOFT, K_SCRATCH0, K_RING_MARGIN, K_BODY, K_VMODEL0, K_NVAR,
- K_REC_SOFT, K_TABLE0, K_BEGIN_ONLY) = range(2, 28)
+ K_REC_SOFT, K_TABLE0, K_BEGIN_ONLY, K_PLANS) = range(2, 29)
+# K_SERVICE: the driver must refill, grow or move records; K_PLANS: it must plan the
+# reserved AGV chains asked for (a lighter stop, see chains.py)
 
 # -- event kinds (hq columns: key, kind, target row, token) --------------------------
 HQ_KEY, HQ_KIND, HQ_TARGET, HQ_TOKEN = range(4)
 (EV_SETUP_DONE, EV_DONE, EV_FAIL_OP, EV_FAIL_CAL, EV_REPAIRED, EV_ARRIVED,
  EV_RELEASE, EV_DELIVER, EV_AT_PICKUP, EV_LOADED, EV_AT_DROP, EV_UNLOADED,
- EV_WIN_OPEN, EV_WIN_CLOSE) = range(14)
+ EV_WIN_OPEN, EV_WIN_CLOSE, EV_R_START, EV_R_STATE, EV_R_LOADED, EV_R_UNLOADED) = range(18)
+# EV_R_*: the steps of a reserved chain (tokens: the move row; EV_R_STATE: the state)
 NORMAL = 1
 LATE = 2
 PRIO_SHIFT = 52
@@ -124,7 +127,10 @@ K_NAME, K_BUF, K_COUNT, K_REG = range(2, 6)
 
 # AGV fleet, AGV, move
 (FL_A0, FL_NA, FL_LOAD, FL_UNLOAD, FL_D0, FL_NN, FL_Q0, FL_QSIZE, FL_QHEAD, FL_QLEN,
- FL_M0, FL_NM) = range(2, 14)
+ FL_M0, FL_NM, FL_RESERVED) = range(2, 15)
+# FL_Q0..: waiting tasks (free routing), or plan requests for the driver (reserved
+# routing: two entries per task, the move row and its first event sequence number, with
+# the sampled load and unload seconds in poolf at the same positions)
 FLF_SPEED = 0
 A_FLEET, A_NODE, A_STATE, A_ITEM, A_MOVE = range(2, 7)
 AF_TASKT, AF_PICKED = range(2)

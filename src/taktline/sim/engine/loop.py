@@ -10,6 +10,7 @@ table needs the driver (``K_SERVICE``); calling it again goes on where it stoppe
 from __future__ import annotations
 
 from taktline.sim.engine.buffers import arrived
+from taktline.sim.engine.chains import chain_loaded, chain_start, chain_state, chain_unloaded
 from taktline.sim.engine.core import heap_pop, soon_pop
 from taktline.sim.engine.flows import (
     agv_at_drop,
@@ -42,6 +43,10 @@ from taktline.sim.engine.layout import (
     EV_FAIL_CAL,
     EV_FAIL_OP,
     EV_LOADED,
+    EV_R_LOADED,
+    EV_R_START,
+    EV_R_STATE,
+    EV_R_UNLOADED,
     EV_RELEASE,
     EV_REPAIRED,
     EV_SETUP_DONE,
@@ -52,6 +57,7 @@ from taktline.sim.engine.layout import (
     K_BEGIN_ONLY,
     K_EVENTS,
     K_HEAP_N,
+    K_PLANS,
     K_SERVICE,
     K_SOON0,
     K_SOON_HEAD,
@@ -115,6 +121,14 @@ def _fire(S: Sim, kind: int, target: int, token: int) -> None:
         window_open(S, target)
     elif kind == EV_WIN_CLOSE:
         window_close(S, target)
+    elif kind == EV_R_START:
+        chain_start(S, target)
+    elif kind == EV_R_STATE:
+        chain_state(S, target, token)
+    elif kind == EV_R_LOADED:
+        chain_loaded(S, target, token)
+    elif kind == EV_R_UNLOADED:
+        chain_unloaded(S, target, token)
 
 
 @compiled
@@ -184,9 +198,11 @@ def run_until(S: Sim, until: float) -> int:
     or return ``SERVICE`` early, between two events, when the driver is needed."""
     k, ht = S.ei[KERNEL], S.ht
     _run_soon(S)
-    while k[K_HEAP_N] and ht[0] <= until:
-        if k[K_SERVICE]:
+    while True:
+        if k[K_SERVICE] or k[K_PLANS]:  # plan requests: before the clock moves on
             return SERVICE
+        if not (k[K_HEAP_N] and ht[0] <= until):
+            break
         time, kind, target, token = heap_pop(S)
         S.ef[KERNEL, F_NOW] = time
         _fire(S, kind, target, token)

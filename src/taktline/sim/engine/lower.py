@@ -23,6 +23,7 @@ from taktline.sim.engine.layout import I64, Sim
 from taktline.sim.model import MixMaker, Model, OrderMaker, PartMaker
 from taktline.sim.random import _BATCH as SAMPLER_BATCH
 from taktline.sim.random import Sampler
+from taktline.sim.reserved import ReservedRouting
 from taktline.sim.station import Station
 
 __all__ = ["Lowered", "Room", "lower", "pow2", "table_regions"]
@@ -63,6 +64,8 @@ class Lowered:
     station_rows: I64
     room: Room
     pool_end: int  # the pools' regions end here (the driver adds regions after it)
+    reserved: list[tuple[int, ReservedRouting]] = field(default_factory=list)
+    """(fleet row, routing) of the fleets with reserved routing (the driver plans)."""
 
 
 @dataclass
@@ -233,8 +236,17 @@ def _collect_samplers(b: _Builder, stations: list[Station]) -> None:
     for feed in b.model.feeds:
         b.add_sampler(feed.lead_time, 1)
     for fleet in b.model.fleets:
-        b.add_sampler(fleet.load, 1)
-        b.add_sampler(fleet.unload, 1)
+        # reserved routing samples both when a task is raised, and one event can raise
+        # a task for every place its moves' drop buffers have
+        burst = 1
+        if _reserved(b.model, fleet):
+            burst = sum((mv.dst.capacity or 16) + 1 for mv in fleet.moves)
+        b.add_sampler(fleet.load, burst)
+        b.add_sampler(fleet.unload, burst)
+
+
+def _reserved(model: Model, fleet: AgvFleet) -> bool:
+    return any(r.fleet is fleet for r in model.routing.values())
 
 
 # -- pass 2: the rows ----------------------------------------------------------------
@@ -331,7 +343,8 @@ def _fleet(b: _Builder, fleet: AgvFleet) -> None:
     n = len(fleet.dist)
     b.put(row, FL_A0=rows[fleet.agvs[0]], FL_NA=len(fleet.agvs), FL_LOAD=b.srow(fleet.load),
           FL_UNLOAD=b.srow(fleet.unload), FL_D0=b.layf([d for r in fleet.dist for d in r]),
-          FL_NN=n, FL_M0=rows[fleet.moves[0]] if fleet.moves else 0, FL_NM=len(fleet.moves))
+          FL_NN=n, FL_M0=rows[fleet.moves[0]] if fleet.moves else 0, FL_NM=len(fleet.moves),
+          FL_RESERVED=int(_reserved(b.model, fleet)))
     b.putf(row, FLF_SPEED=fleet.speed)
     b.ring(row, L.FL_Q0, 16)
     for agv in fleet.agvs:
@@ -456,6 +469,7 @@ def lower(model: Model, scale: int = 1, chunk: int = 1 << 12) -> Lowered:
     return Lowered(sim=sim, order=np.array(order, np.int64), samplers=b.samplers,
                    sampler_rows=np.arange(len(b.samplers), dtype=np.int64) + b.sampler_base,
                    rings=b.rings, lists=b.lists,
+                   reserved=[(b.rows[r.fleet], r) for r in model.routing.values()],
                    setup_on=[SETUP_ON[s.setup.on] if s.setup else L.SETUP_NONE
                              for s in model.plant.stations],
                    station_rows=np.array([b.rows[st] for st in stations], np.int64), room=room,
