@@ -2,9 +2,10 @@
 decisions: no two AGVs on one node or edge at once, every task finished, nobody stuck.
 
 The twin (compiled engine) simulates the week; its transport tasks, at the times it gave
-them out, go through ``plan.dispatch.Dispatcher`` (dispatch rule, reserved chains,
-re-plans and fallbacks) as the fleet manager would take them. This is open loop: the
-twin itself still moves its AGVs without reservations (docs/fleet.md, "Status")."""
+them out, go again through a ``plan.dispatch.Dispatcher`` with look-ahead (busy AGVs
+that finish within 60 s may be chosen; the twin's own fleet uses none) - dispatch rule,
+reserved chains, re-plans and fallbacks - as the fleet manager would take them. The
+twin's own closed-loop week is in ``tests/sim/test_agv_reserved.py``."""
 
 from __future__ import annotations
 

@@ -13,15 +13,14 @@ from taktline.sim.agv import IDLE
 from taktline.sim.model import Model
 from taktline.sim.reserved import reserve_routes
 from taktline.sim.run import Run, run_twin
-from tests.sim.test_engine_equivalence import reserved
 
 WEEK = 7 * 86400.0
 
 
 @pytest.fixture(scope="module")
 def week() -> Run:
-    """A week of the reference plant with its AGVs on reserved chains (compiled engine)."""
-    return run_twin(reserved(load_plant()), horizon_s=WEEK, seed=1)
+    """A week of the reference plant (its AGVs drive reserved chains), compiled engine."""
+    return run_twin(load_plant(), horizon_s=WEEK, seed=1)
 
 
 def test_week_on_reserved_routes_is_safe_and_produces(week: Run) -> None:
@@ -86,17 +85,21 @@ def test_the_plant_format_switches_it_on() -> None:
     from taktline.plant import plant_path
 
     text = plant_path(None).read_text()
-    anchor = "    speed: 1.2"
-    assert anchor in text
-    rp = parse_plant(text.replace(anchor, "    routing: reserved\n    gap_s: 4\n" + anchor))
+    anchor = "    routing: reserved"
+    assert anchor in text  # the reference plant's AGVs drive reserved chains
+    rp = parse_plant(text.replace(anchor, anchor + "\n    gap_s: 4"))
+    fp = parse_plant(text.replace(anchor, "    routing: free"))
     assert rp.fleets[0].routing == "reserved" and rp.fleets[0].gap_s == 4.0
-    assert "agv" in Model(rp, 2).routing and not Model(load_plant(), 2).routing
+    assert fp.fleets[0].routing == "free" and load_plant().fleets[0].gap_s == 5.0
+    assert "agv" in Model(rp, 2).routing and not Model(fp, 2).routing
     run = run_twin(rp, horizon_s=8 * 3600.0, seed=2)
-    assert run.engine == "compiled"
-    free = run_twin(load_plant(), horizon_s=8 * 3600.0, seed=2, engine="reference")
+    assert run.engine == "compiled" and len(run.records.table("visit")) > 1000
+    free = run_twin(fp, horizon_s=8 * 3600.0, seed=2)
+    assert len(free.records.table("visit")) == 0
     a, b = run.records.table("transport"), free.records.table("transport")
     assert len(a) > 100 and len(b) > 100
-    # waiting for reservations makes transports take longer than free travel
+    # chains start from home and wait for reservations: transports take longer than
+    # free travel from wherever the AGV last unloaded
     da = a.column("dropped") - a.column("dispatched")
     db = b.column("dropped") - b.column("dispatched")
     assert float(np.mean(da)) > float(np.mean(db))

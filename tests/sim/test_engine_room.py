@@ -47,11 +47,10 @@ def small_room(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("small_room")
 @pytest.mark.parametrize("plant", ["backlog", "five_station_agv", "default", "reserved"])
 def test_growing_from_small_arrays_changes_nothing(plant: str) -> None:
-    """``reserved``: the reference plant's AGVs on reserved chains (plan requests queue up
-    in a tiny ring, and their steps go onto a tiny heap)."""
+    """``default`` and ``reserved`` (the five-station plant's AGVs on reserved chains):
+    plan requests queue up in a tiny ring, and their steps go onto a tiny heap."""
     if plant == "reserved":
-        p: Plant = reserved(load_plant("default"))
-        plant = "default"
+        p: Plant = reserved(load_plant("five_station_agv"))
     else:
         p = parse_plant(BACKLOG) if plant == "backlog" else load_plant(plant)
     r = assert_same(p, DAY / 2 if plant == "default" else DAY, 3)
