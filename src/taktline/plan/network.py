@@ -43,7 +43,8 @@ class PathNetwork:
         edges: Sequence[tuple[str, str, float | None, bool]],
         home: str | None = None,
     ) -> PathNetwork:
-        """Nodes ``(id, x, y, charger)``, edges ``(from, to, length or None, two_way)``."""
+        """Nodes ``(id, x, y, charger)``, edges ``(from, to, length or None, two_way)``; a
+        missing length is the straight distance (1e-9 m between coincident nodes)."""
         ids = tuple(n[0] for n in nodes)
         index = {n: i for i, n in enumerate(ids)}
         xy = np.array([[n[1], n[2]] for n in nodes], dtype=np.float64).reshape(-1, 2)
@@ -51,7 +52,7 @@ class PathNetwork:
         ends, lengths, two = [], [], []
         for e, (a, b, length, two_way) in enumerate(edges):
             i, j = index[a], index[b]
-            ln = float(length) if length is not None else float(np.hypot(*(xy[i] - xy[j])))
+            ln = float(length) if length is not None else float(np.hypot(*(xy[i] - xy[j]))) or 1e-9
             ends.append((i, j))
             lengths.append(ln)
             two.append(two_way)

@@ -11,7 +11,6 @@ path lengths over the network divided by the fleet's speed.
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from typing import Any
 
@@ -19,36 +18,9 @@ from taktline.sim.buffer import Buffer, Item
 from taktline.sim.kernel import Kernel
 from taktline.sim.random import Sampler
 
-__all__ = ["Agv", "AgvFleet", "MoveLink", "shortest_paths"]
+__all__ = ["Agv", "AgvFleet", "MoveLink"]
 
 IDLE, TO_PICKUP, LOADING, CARRYING, UNLOADING = range(5)
-
-
-def shortest_paths(
-    nodes: list[str], edges: list[tuple[str, str, float, bool]]
-) -> list[list[float]]:
-    """All-pairs shortest path lengths (Dijkstra from every node)."""
-    index = {n: i for i, n in enumerate(nodes)}
-    adj: list[list[tuple[int, float]]] = [[] for _ in nodes]
-    for a, b, length, two_way in edges:
-        adj[index[a]].append((index[b], length))
-        if two_way:
-            adj[index[b]].append((index[a], length))
-    out: list[list[float]] = []
-    for src in range(len(nodes)):
-        dist = [float("inf")] * len(nodes)
-        dist[src] = 0.0
-        heap = [(0.0, src)]
-        while heap:
-            d, u = heapq.heappop(heap)
-            if d > dist[u]:
-                continue
-            for v, w in adj[u]:
-                if d + w < dist[v]:
-                    dist[v] = d + w
-                    heapq.heappush(heap, (d + w, v))
-        out.append(dist)
-    return out
 
 
 class Agv:

@@ -12,7 +12,7 @@ from taktline.plan.dispatch import PathNetwork
 from taktline.plant.orders import Order
 from taktline.plant.schema import PartSource, Plant, VehicleSource
 from taktline.plant.schema import Station as StationSpec
-from taktline.sim.agv import AgvFleet, MoveLink, shortest_paths
+from taktline.sim.agv import AgvFleet, MoveLink
 from taktline.sim.buffer import Buffer, Item
 from taktline.sim.calendar import MaintenanceWindow
 from taktline.sim.failure import FailureMode
@@ -222,14 +222,10 @@ class Model:
     # -- fleets and calendar -------------------------------------------------------------
     def _fleet(self, idx: int) -> AgvFleet:
         spec = self.plant.fleets[idx]
-        nodes = [n.id for n in spec.network.nodes]
-        pos = {n.id: (n.x, n.y) for n in spec.network.nodes}
-        edges = [(e.from_, e.to, e.length if e.length is not None else
-                  math.dist(pos[e.from_], pos[e.to]) or 1e-9, e.two_way)
-                 for e in spec.network.edges]
+        net = PathNetwork.from_fleet(spec)
+        nodes = list(net.ids)
         fleet = AgvFleet(
-            self.kernel, idx, spec.size, nodes.index(spec.home), shortest_paths(nodes, edges),
-            spec.speed,
+            self.kernel, idx, spec.size, net.home, net.dist.tolist(), spec.speed,
             self.streams.sampler(f"fleet/{spec.id}/load", spec.load),
             self.streams.sampler(f"fleet/{spec.id}/unload", spec.unload),
             self.log.table("agv").appender(), self.log.table("transport").appender(),
@@ -240,8 +236,7 @@ class Model:
             fleet.moves.append(MoveLink(fleet, m, src, dst, nodes.index(node_of[mv.from_] or ""),
                                         nodes.index(node_of[mv.to] or "")))
         if spec.routing == "reserved":
-            self.routing[spec.id] = reserve_routes(fleet, PathNetwork.from_fleet(spec),
-                                                   gap=spec.gap_s)
+            self.routing[spec.id] = reserve_routes(fleet, net, gap=spec.gap_s)
         return fleet
 
     def _windows(self) -> list[MaintenanceWindow]:
