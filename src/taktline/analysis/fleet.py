@@ -16,14 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
+from taktline.errors import ScenarioError
 from taktline.sim.records import RecordLog
+
+if TYPE_CHECKING:
+    from taktline.sim.run import Run
 
 __all__ = [
     "Conflict",
+    "FleetCheck",
     "Occupancy",
     "SafetyReport",
+    "check_fleet",
     "check_occupancy",
     "check_safety",
     "route_occupancy",
@@ -181,3 +189,57 @@ def run_safety(
                                                  stops.tolist(), strict=True)}
     nodes = [last[a] for a in sorted(last)]
     return check_safety(visit_occupancy(log, fleet), exempt_nodes, tasks, nodes, gap)
+
+
+@dataclass(frozen=True)
+class FleetCheck:
+    """:func:`check_fleet`'s answer: the safety report of one fleet over one run."""
+
+    fleet: str
+    agvs: int
+    visits: int
+    transports: int
+    drops_checked: int
+    report: SafetyReport
+    nodes: tuple[str, ...]  # node index -> id, to name the conflicts
+    edges: tuple[str, ...]  # edge index -> "from-to"
+
+
+def check_fleet(run: Run, fleet: str | None = None) -> FleetCheck:
+    """The safety check of a run's reserved fleet (by id, default the first): the
+    ``visit`` records against each other (the fleet's ``gap_s`` apart, home exempt) and
+    against the ``transport`` records (:func:`run_safety`)."""
+    from taktline.plan.network import PathNetwork
+
+    specs = run.plant.fleets
+    ids = [f.id for f in specs]
+    fid = fleet or (ids[0] if ids else "")
+    if fid not in ids:
+        raise ScenarioError(f"no fleet {fid!r} (fleets: {', '.join(ids) or 'none'})",
+                            field="--fleet")
+    idx = ids.index(fid)
+    spec = specs[idx]
+    if spec.routing != "reserved":
+        raise ScenarioError(
+            f"{run.plant.name}: fleet {fid!r} has routing: {spec.routing} - its AGVs pass "
+            "through each other, there is nothing to check; set routing: reserved",
+            field=f"fleets[{idx}].routing")
+    net = PathNetwork.from_fleet(spec)
+    report = run_safety(run.records, idx, [net.home], run.horizon_s,
+                        gap=spec.gap_s * (1 - 1e-9))
+    visits = run.records.table("visit")
+    tr = run.records.table("transport")
+    return FleetCheck(
+        fleet=fid, agvs=spec.size,
+        visits=int(np.count_nonzero(visits.column("fleet") == idx)),
+        transports=int(np.count_nonzero(tr.column("fleet") == idx)),
+        drops_checked=_drops(run.records, idx, run.horizon_s),
+        report=report, nodes=net.ids,
+        edges=tuple(f"{net.ids[a]}-{net.ids[b]}" for a, b in net.edge_ends))
+
+
+def _drops(log: RecordLog, fleet: int, horizon: float, settle: float = 3600.0) -> int:
+    """The drops :func:`run_safety` checks (planned to end ``settle`` before the horizon)."""
+    v = log.table("visit")
+    mine = (v.column("fleet") == fleet) & ((v.column("stops") & 2) > 0)
+    return int(np.count_nonzero(mine & (v.column("depart") <= horizon - settle)))

@@ -1,4 +1,5 @@
-"""``taktline fleet size``: a thin command over :mod:`taktline.experiment.fleet_size`."""
+"""``taktline fleet size`` and ``taktline fleet check``: thin commands over
+:mod:`taktline.experiment.fleet_size` and :func:`taktline.analysis.fleet.check_fleet`."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from taktline.analysis.fleet import FleetCheck, check_fleet
 from taktline.commands.experiment import Workers, progress_bar
 from taktline.experiment.fleet_size import FleetSizing, size_fleet
+from taktline.plant.load import load_plant
+from taktline.sim.run import run_twin
 
-app = typer.Typer(help="AGV fleets: sizing.", no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(help="AGV fleets: sizing and the safety check.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
 out = Console()
 
 
@@ -57,3 +61,38 @@ def size_cmd(
                        replications=replications, days=days, warmup=warmup * 3600.0,
                        attainment=attainment, workers=workers, progress=progress)
     print_sizing(s)
+
+
+def print_check(c: FleetCheck, days: float) -> None:
+    """What was checked, what was found (the first conflicts by name), the verdict."""
+    r = c.report
+    out.print(f"fleet [bold]{c.fleet}[/]: {c.agvs} AGVs, {days:g} days, {c.transports:,} "
+              f"transports, {c.visits:,} node visits checked")
+    out.print(f"  node or edge conflicts: {len(r.conflicts)}")
+    for x in r.conflicts[:5]:
+        name = c.nodes[x.resource] if x.kind == "node" else c.edges[x.resource]
+        out.print(f"    {x.kind} {name}: AGV {x.first[0]} {x.first[1]:.1f}-{x.first[2]:.1f} s, "
+                  f"AGV {x.second[0]} {x.second[1]:.1f}-{x.second[2]:.1f} s")
+    out.print(f"  drops due an hour before the end: {c.drops_checked:,}, "
+              f"never done: {len(r.unfinished)}")
+    out.print(f"  AGVs whose route ends off their parking node: {len(r.stuck)}")
+    out.print("[bold green]safe[/]: no collision, no deadlock" if r.ok
+              else "[bold red]NOT SAFE[/]")
+
+
+@app.command("check")
+def check_cmd(
+    plant: Annotated[str | None, typer.Argument(
+        help="Plant YAML or bundled plant (default: the reference plant).")] = None,
+    fleet: Annotated[str | None, typer.Option(help="Fleet id (default: the first).")] = None,
+    days: Annotated[float, typer.Option(min=0.01, help="Simulated days.")] = 7.0,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Simulate the plant and check its reserved AGV fleet: no two AGVs on one node or
+    edge at once, no deadlock (exit code 1 if the check fails)."""
+    p = load_plant(plant)
+    run = run_twin(p, horizon_s=days * 86400.0, seed=seed)
+    c = check_fleet(run, fleet)
+    print_check(c, days)
+    if not c.report.ok:
+        raise typer.Exit(1)
