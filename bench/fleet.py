@@ -10,6 +10,9 @@ chosen by look-ahead is re-planned from its drop node. The routes are checked fo
 conflicts at the end (outside the timing).
 
     .venv/bin/python bench/fleet.py [--tasks 5000] [--sizes 20 50 100] [--seed 1]
+        [--core numba|python]
+
+``--core python`` runs the pure-Python reference planner (same routes, slower).
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import time
 from taktline import load_plant
 from taktline.analysis.fleet import check_occupancy, route_occupancy
 from taktline.errors import NoRouteError
-from taktline.plan.dispatch import AgvStatus, PathNetwork, Planner, choose_agv
+from taktline.plan.dispatch import AgvStatus, PathNetwork, choose_agv, make_planner
 from taktline.plant.schema import Plant
 
 
-def run(size: int, tasks: int, seed: int) -> tuple[float, float, int, float, int]:
+def run(
+    size: int, tasks: int, seed: int, core: str = "numba"
+) -> tuple[float, float, int, float, int]:
     base = load_plant()
     data = base.model_dump(by_alias=True)
     data["fleets"][0]["size"] = size
@@ -35,7 +40,7 @@ def run(size: int, tasks: int, seed: int) -> tuple[float, float, int, float, int
     node_of = {b.id: b.node for b in plant.buffers}
     moves = [(net.index[node_of[m.from_]], net.index[node_of[m.to]]) for m in fleet.moves]
     load = unload = 20.0
-    planner = Planner(net, size, fleet.speed)
+    planner = make_planner(net, size, fleet.speed, core=core)
     rng = random.Random(seed)
     # arrivals at about 90 % of what the fleet can carry (mean task ~ 4 min of driving)
     gap = 240.0 / size / 0.9
@@ -81,11 +86,12 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=5000)
     ap.add_argument("--sizes", type=int, nargs="+", default=[20, 50, 100])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--core", choices=["numba", "python"], default="numba")
     args = ap.parse_args()
     print(f"{'AGVs':>5} {'dispatch/s':>12} {'routing/s':>10} {'re-plan kept':>12} "
           f"{'conflicts':>9} {'plant h':>8}")
     for n in args.sizes:
-        d, r, c, t, f = run(n, args.tasks, args.seed)
+        d, r, c, t, f = run(n, args.tasks, args.seed, args.core)
         print(f"{n:>5} {d:>12,.0f} {r:>10,.0f} {f:>12} {c:>9} {t / 3600:>8.1f}", flush=True)
 
 

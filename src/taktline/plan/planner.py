@@ -83,6 +83,7 @@ class _Scratch:
                 np.zeros(n, dtype=np.int64) for _ in range(6)
             )
             self.c_dep = np.zeros(n)
+            self.c_id = np.zeros(2 * n, dtype=np.int64)  # stages, then nodes
 
     def arrays(self) -> tuple[Any, ...]:
         return (
@@ -194,24 +195,23 @@ class Planner(PlannerBase):
         )
         if n == 0:
             return None
-        return self._route(agv, t0, len(goals), slots, n)
+        return self._route(agv, t0, len(goals), n)
 
-    def _route(self, agv: int, t0: float, n_goals: int, slots: int, n: int) -> Route:
+    def _route(self, agv: int, t0: float, n_goals: int, n: int) -> Route:
         """The route of the chain the search wrote (as the reference builds it)."""
         w = self._work
-        ids, deps, via = w.c_id[:n].tolist(), w.c_dep[:n].tolist(), w.c_e[:n].tolist()
-        node_of = w.slot_node
+        stage_node = w.c_id[: 2 * n].tolist()
+        deps, via = w.c_dep[:n].tolist(), w.c_e[:n].tolist()
         visits: list[Visit] = []
         edges: list[int] = []
         arrive: float = t0
         stops: list[int] = []
         length = self.net.edge_length
         for k in range(n):
-            x = ids[k]
             if k + 1 < n and via[k + 1] == -2:  # dwell: same node, next stage
-                stops.append(x // slots)
+                stops.append(stage_node[k])
                 continue
-            node = int(node_of[x % slots])
+            node = stage_node[n + k]
             if k + 1 == n:
                 visits.append(Visit(node, arrive, arrive, (*stops, n_goals - 1)))
                 break

@@ -350,7 +350,7 @@ def search(
         if node == goal_node[stage]:
             dwell = goal_dwell[stage]
             if stage == last and end == INF:
-                return _chain(x, par, pdep, pe, c_id, c_dep, c_e)
+                return _chain(x, s_cap, slot_node, par, pdep, pe, c_id, c_dep, c_e)
             if stage < last and t + dwell <= end:
                 h = (dist[node, goal_node[stage + 1]] + rest[stage + 1]) / speed
                 _improve(x + s_cap, x, t + dwell, -2, t + dwell, t + dwell + h, gen, best,
@@ -379,8 +379,13 @@ def search(
 
 
 @compiled
-def _chain(x: int, par: Any, pdep: Any, pe: Any, c_id: Any, c_dep: Any, c_e: Any) -> int:
-    """Walk back from state ``x`` and write the chain first to last."""
+def _chain(
+    x: int, s_cap: int, slot_node: Any, par: Any, pdep: Any, pe: Any,
+    c_id: Any, c_dep: Any, c_e: Any,
+) -> int:
+    """Walk back from state ``x`` and write the chain first to last: the stage (in
+    ``c_id``), departure from the previous state and edge (or -1/-2) of each state;
+    the nodes go to ``c_id[n:2n]``."""
     n = 0
     cur = x
     while cur >= 0:
@@ -388,6 +393,7 @@ def _chain(x: int, par: Any, pdep: Any, pe: Any, c_id: Any, c_dep: Any, c_e: Any
         cur = par[cur]
     cur = x
     for k in range(n - 1, -1, -1):
-        c_id[k], c_dep[k], c_e[k] = cur, pdep[cur], pe[cur]
+        c_id[k], c_dep[k], c_e[k] = cur // s_cap, pdep[cur], pe[cur]
+        c_id[n + k] = slot_node[cur % s_cap]
         cur = par[cur]
     return n
