@@ -345,8 +345,7 @@ def search(
         x = _pop(heap, pos, meta, kf, best, s_cap, slot_node, slot_j)
         t = best[x]
         stage, slot = x // s_cap, x % s_cap
-        node = slot_node[slot]
-        end = slot_b[slot]
+        node, end = slot_node[slot], slot_b[slot]
         if node == goal_node[stage]:
             dwell = goal_dwell[stage]
             if stage == last and end == INF:
@@ -356,8 +355,7 @@ def search(
                 _improve(x + s_cap, x, t + dwell, -2, t + dwell, t + dwell + h, gen, best,
                          bgen, par, pdep, pe, pos, kf, heap, meta, s_cap, slot_node, slot_j)
         for k in range(adj_ptr[node], adj_ptr[node + 1]):
-            v, e = adj_v[k], adj_e[k]
-            d = adj_len[k] / speed
+            v, e, d = adj_v[k], adj_e[k], adj_len[k] / speed
             vo = _intervals(v, agv, gap, home, gen, ns, ne, na, nn, node_off, node_cnt,
                             node_gen, slot_a, slot_b, slot_node, slot_j, meta)
             for j in range(node_cnt[v]):
@@ -371,8 +369,7 @@ def search(
                     if a - d > end:
                         break
                     continue
-                arr = dep + d
-                h = (dist[v, goal_node[stage]] + rest[stage]) / speed
+                arr, h = dep + d, (dist[v, goal_node[stage]] + rest[stage]) / speed
                 _improve(stage * s_cap + vo + j, x, dep, e, arr, arr + h, gen, best, bgen,
                          par, pdep, pe, pos, kf, heap, meta, s_cap, slot_node, slot_j)
     return 0
