@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as _st
 
 __all__ = [
     "Comparison",
@@ -83,7 +82,9 @@ def mean_ci(values: Sequence[float] | NDArray[np.float64], level: float = 0.95) 
     mean = float(x.mean())
     if n == 1:
         return Interval(mean, math.inf, 1, level)
-    t = float(_st.t.ppf(0.5 + level / 2.0, n - 1))
+    from scipy import stats  # here, not at the top: scipy.stats costs a CLI start ~1 s
+
+    t = float(stats.t.ppf(0.5 + level / 2.0, n - 1))
     return Interval(mean, t * float(x.std(ddof=1)) / math.sqrt(n), n, level)
 
 

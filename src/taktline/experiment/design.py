@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
-from scipy.stats import qmc
 
 from taktline.errors import PlantError, ScenarioError
 from taktline.experiment.factors import (
@@ -306,6 +305,8 @@ def _lhs_points(
     names = list(factors)
     if not names:
         return []
+    from scipy.stats import qmc  # here, not at the top: scipy.stats costs a CLI start ~1 s
+
     sampler = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(design.seed))
     unit = sampler.random(design.samples)
     out = []
